@@ -1,0 +1,63 @@
+"""Runs every code block in README.md and docs/, and every docstring example, as tests.
+
+- ```python blocks (and doctest-style >>> blocks) in Markdown run in one namespace per page.
+- ```console blocks run each ``$ smartcity-kit ...`` line through the real CLI and compare what
+  it prints with the lines that follow, up to the next ``$`` line.
+- Docstring examples in ``src/`` run as doctests.
+"""
+
+from __future__ import annotations
+
+import doctest
+import shlex
+import warnings
+
+from click.testing import CliRunner
+from sybil import Example, Sybil
+from sybil.sybil import SybilCollection
+from sybil.parsers.myst import CodeBlockParser, PythonCodeBlockParser, SkipParser
+from sybil.parsers.rest import DocTestParser
+
+from smartcity_kit.cli import main
+
+_FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+
+
+def _run_console(example: Example) -> str | None:
+    """Run each ``$ smartcity-kit`` command of a console block and compare its output."""
+    commands: list[tuple[str, list[str]]] = []
+    for line in str(example.parsed).splitlines():
+        if line.startswith("$ "):
+            commands.append((line[2:], []))
+        elif commands:
+            commands[-1][1].append(line)
+    if not commands:
+        return "a console block must hold at least one '$ smartcity-kit ...' line"
+    for command, expected_lines in commands:
+        argv = shlex.split(command)
+        if argv[0] != "smartcity-kit":
+            return f"console blocks may only run smartcity-kit, not {argv[0]!r}"
+        with warnings.catch_warnings():
+            warnings.simplefilter("default")
+            result = CliRunner().invoke(main, argv[1:], catch_exceptions=False)
+        output = result.output.rstrip("\n")
+        expected = "\n".join(expected_lines).rstrip("\n")
+        checker = doctest.OutputChecker()
+        if not checker.check_output(expected + "\n", output + "\n", _FLAGS):
+            return f"$ {command}\nexpected:\n{expected}\ngot (exit {result.exit_code}):\n{output}"
+    return None
+
+
+_MARKDOWN_PARSERS = [
+    PythonCodeBlockParser(doctest_optionflags=_FLAGS),
+    CodeBlockParser(language="console", evaluator=_run_console),
+    SkipParser(),
+]
+
+pytest_collect_file = SybilCollection(
+    [
+        Sybil(parsers=_MARKDOWN_PARSERS, patterns=["README.md"], path="."),
+        Sybil(parsers=_MARKDOWN_PARSERS, patterns=["*.md"], path="docs"),
+        Sybil(parsers=[DocTestParser(optionflags=_FLAGS)], patterns=["*.py"], path="src"),
+    ]
+).pytest()

@@ -1,0 +1,18 @@
+"""The ``smartcity-kit`` command group."""
+
+from __future__ import annotations
+
+import click
+
+from smartcity_kit.cli._nik import nik
+from smartcity_kit.cli._region import region
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="smartcity-kit", prog_name="smartcity-kit")
+def main() -> None:
+    """Smart-city modules for Indonesian cities (smartcity-kit)."""
+
+
+main.add_command(nik)
+main.add_command(region)

@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given
+
+from smartcity_kit.core import Nik, Nkk, PhoneNumber, Pseudonymiser, mask_name, mask_nik
+from smartcity_kit.errors import ValidationError
+from smartcity_kit.testing import strategies as city_st
+
+KEY = b"k" * 32
+
+
+def test_pseudonyms_are_stable_and_keyed() -> None:
+    nik = Nik.parse("7371105508950001")
+    a = Pseudonymiser(KEY)
+    assert a.pseudonym(nik) == Pseudonymiser(KEY).pseudonym(Nik.parse("7371-1055-0895-0001"))
+    assert a.pseudonym(nik) != Pseudonymiser(b"j" * 32).pseudonym(nik)
+    assert re.fullmatch(r"[0-9a-f]{64}", a.pseudonym(nik))
+
+
+def test_kinds_are_kept_apart() -> None:
+    p = Pseudonymiser(KEY)
+    digits = "7371101205080003"
+    assert p.pseudonym(Nik.parse(digits)) != p.pseudonym(Nkk.parse(digits))
+    assert p.pseudonym(digits) != p.pseudonym(digits, kind="Nik")
+    assert p.pseudonym(Nik.parse(digits)) == p.pseudonym(digits, kind="Nik")
+
+
+def test_key_is_checked_and_never_shown() -> None:
+    with pytest.raises(ValidationError, match="at least 16 bytes"):
+        Pseudonymiser(b"short")
+    with pytest.raises(ValidationError, match="bytes"):
+        Pseudonymiser("a string key that is long enough")  # type: ignore[arg-type]
+    secret = b"super-secret-key-1234567890"
+    p = Pseudonymiser(secret)
+    assert "super-secret" not in repr(p)
+    assert not hasattr(p, "__dict__")
+
+
+@given(city_st.niks(), city_st.niks())
+def test_different_niks_get_different_pseudonyms(a: Nik, b: Nik) -> None:
+    p = Pseudonymiser(KEY)
+    assert (p.pseudonym(a) == p.pseudonym(b)) == (a == b)
+    assert a.reveal() not in p.pseudonym(a)
+
+
+def test_mask_helpers() -> None:
+    assert mask_nik("7371105508950001") == "737110******0001"
+    assert mask_name("Andi Nurhaliza Daeng") == "A*** N*** D***"
+    assert mask_name("  ") == ""
+
+
+@given(city_st.phone_numbers())
+def test_phone_pseudonym_ignores_spelling(phone: PhoneNumber) -> None:
+    p = Pseudonymiser(KEY)
+    national = "0" + phone.reveal()[3:]
+    assert p.pseudonym(PhoneNumber.parse(national)) == p.pseudonym(phone)
