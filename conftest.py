@@ -14,9 +14,10 @@ import warnings
 
 from click.testing import CliRunner
 from sybil import Example, Sybil
-from sybil.sybil import SybilCollection
 from sybil.parsers.myst import CodeBlockParser, PythonCodeBlockParser, SkipParser
 from sybil.parsers.rest import DocTestParser
+from sybil.sybil import SybilCollection
+from sybil.typing import Parser
 
 from smartcity_kit.cli import main
 
@@ -48,7 +49,7 @@ def _run_console(example: Example) -> str | None:
     return None
 
 
-_MARKDOWN_PARSERS = [
+_MARKDOWN_PARSERS: list[Parser] = [
     PythonCodeBlockParser(doctest_optionflags=_FLAGS),
     CodeBlockParser(language="console", evaluator=_run_console),
     SkipParser(),

@@ -91,8 +91,43 @@ def _validate_population_number(
     return check
 
 
+class _Masked:
+    """Personal data that shows its masked form in ``str()``, ``repr()`` and f-strings."""
+
+    __slots__ = ()
+
+    def masked(self) -> str:
+        """The masked form, safe for logs and screens."""
+        raise NotImplementedError
+
+    def __str__(self) -> str:
+        return self.masked()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.masked()!r})"
+
+
+class _PopulationNumber(_Masked):
+    """What a NIK and an NKK share: 16 digits, ``PPKKCC`` the issuing district."""
+
+    __slots__ = ()
+    _digits: str
+
+    def _district(self) -> RegionCode:
+        d = self._digits
+        return RegionCode(f"{d[0:2]}.{d[2:4]}.{d[4:6]}")
+
+    def masked(self) -> str:
+        """The masked form: region and serial stay, the date hides (``737110******0001``)."""
+        return mask_nik(self._digits)
+
+    def reveal(self) -> str:
+        """The full 16 digits. Use only where the full number is needed and allowed."""
+        return self._digits
+
+
 @attrs.frozen(repr=False)
-class Nik:
+class Nik(_PopulationNumber):
     """A NIK (Nomor Induk Kependudukan), the 16-digit population identity number.
 
     Layout ``PPKKCCDDMMYYSSSS``: province, regency/city and district where it was issued, birth
@@ -137,8 +172,7 @@ class Nik:
     @property
     def issuing_region(self) -> RegionCode:
         """The district (kecamatan) where the NIK was issued."""
-        d = self._digits
-        return RegionCode(f"{d[0:2]}.{d[2:4]}.{d[4:6]}")
+        return self._district()
 
     @property
     def issuing_region_known(self) -> bool:
@@ -169,23 +203,9 @@ class Nik:
         """The 4-digit serial that tells apart people with the same region and birth date."""
         return self._digits[12:]
 
-    def masked(self) -> str:
-        """The masked form: ``737110******0001``."""
-        return mask_nik(self._digits)
-
-    def reveal(self) -> str:
-        """The full 16 digits. Use only where the full number is needed and allowed."""
-        return self._digits
-
-    def __str__(self) -> str:
-        return self.masked()
-
-    def __repr__(self) -> str:
-        return f"Nik({self.masked()!r})"
-
 
 @attrs.frozen(repr=False)
-class Nkk:
+class Nkk(_PopulationNumber):
     """An NKK (Nomor Kartu Keluarga), the family-card number.
 
     Same 16-digit shape as a NIK, but its date part is the date the card's data was entered, with
@@ -211,8 +231,7 @@ class Nkk:
     @property
     def region(self) -> RegionCode:
         """The district (kecamatan) where the card was issued."""
-        d = self._digits
-        return RegionCode(f"{d[0:2]}.{d[2:4]}.{d[4:6]}")
+        return self._district()
 
     @property
     def entered_on(self) -> dt.date:
@@ -223,20 +242,6 @@ class Nkk:
         if entered is None:  # pragma: no cover - the validator rejects such numbers
             raise ValidationError.single("nkk", "digits 7-12 are not a real date (DDMMYY)")
         return entered
-
-    def masked(self) -> str:
-        """The masked form: ``737110******0003``."""
-        return mask_nik(self._digits)
-
-    def reveal(self) -> str:
-        """The full 16 digits."""
-        return self._digits
-
-    def __str__(self) -> str:
-        return self.masked()
-
-    def __repr__(self) -> str:
-        return f"Nkk({self.masked()!r})"
 
 
 NpwpKind = Literal["entity", "individual_nik"]
@@ -265,7 +270,7 @@ def _validate_npwp(_instance: object, _attribute: object, value: str) -> None:
 
 
 @attrs.frozen(repr=False)
-class Npwp:
+class Npwp(_Masked):
     """An NPWP (Nomor Pokok Wajib Pajak), the taxpayer number, kept in its 16-digit form.
 
     Accepts the old 15-digit form (``01.300.066.6-091.000``, which becomes ``0`` + 15 digits) and
@@ -320,12 +325,6 @@ class Npwp:
         """The full 16 digits."""
         return self._digits
 
-    def __str__(self) -> str:
-        return self.masked()
-
-    def __repr__(self) -> str:
-        return f"Npwp({self.masked()!r})"
-
 
 def _validate_nib(_instance: object, _attribute: object, value: str) -> None:
     if len(value) != 13 or not value.isascii() or not value.isdigit():
@@ -375,7 +374,7 @@ def _validate_phone(_instance: object, _attribute: object, value: str) -> None:
 
 
 @attrs.frozen(repr=False)
-class PhoneNumber:
+class PhoneNumber(_Masked):
     """An Indonesian phone number, kept in E.164 form (``+6281234567890``).
 
     Personal data: masked in ``str()`` and ``repr()``; :meth:`reveal` gives the E.164 form.
@@ -418,9 +417,3 @@ class PhoneNumber:
     def reveal(self) -> str:
         """The full number in E.164 form."""
         return self._e164
-
-    def __str__(self) -> str:
-        return self.masked()
-
-    def __repr__(self) -> str:
-        return f"PhoneNumber({self.masked()!r})"
