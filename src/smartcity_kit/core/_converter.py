@@ -40,7 +40,7 @@ class Converter(JsonConverter):
 
         Raises:
             ValidationError: Listing every bad field with its path (``address.rt``,
-                ``items[2].amount``); nothing of the input's values is repeated.
+                ``items[2].amount``); personal data in the input is never repeated.
         """
         try:
             return super().structure(obj, cl)

@@ -34,7 +34,7 @@ class Sex(enum.StrEnum):
     MALE = "male"
     """Laki-laki (L)."""
     FEMALE = "female"
-    """Perempuan (P): the NIK's day of birth has 40 added."""
+    """Perempuan (P); the NIK's day of birth has 40 added."""
 
 
 def _clean(text: object, field: str, length: str) -> str:

@@ -38,11 +38,13 @@ class RegionKind(enum.StrEnum):
     """What a region is, in the term officials use."""
 
     PROVINSI = "provinsi"
+    """A province, headed by a governor (gubernur)."""
     KABUPATEN = "kabupaten"
     """A regency, headed by a bupati (codes 01-69 at the second level)."""
     KOTA = "kota"
     """A city, headed by a wali kota (codes 71-99 at the second level)."""
     KECAMATAN = "kecamatan"
+    """A district, headed by a camat."""
     DISTRIK = "distrik"
     """The Papuan provinces' name for a kecamatan (province codes 91 and up)."""
     KELURAHAN = "kelurahan"
@@ -140,7 +142,7 @@ class RegionCode:
 
     @property
     def segments(self) -> tuple[str, ...]:
-        """The code's parts: ``("73", "71", "10")``."""
+        """The code's parts, e.g. ``("73", "71", "10")``."""
         return tuple(self.value.split("."))
 
     @property

@@ -41,7 +41,7 @@ class TimeZone(enum.StrEnum):
 
     @property
     def zone_name(self) -> str:
-        """The IANA zone: ``Asia/Jakarta``, ``Asia/Makassar`` or ``Asia/Jayapura``."""
+        """The IANA zone name (``Asia/Jakarta``, ``Asia/Makassar`` or ``Asia/Jayapura``)."""
         return {"WIB": "Asia/Jakarta", "WITA": "Asia/Makassar", "WIT": "Asia/Jayapura"}[self.value]
 
     @property
@@ -232,7 +232,10 @@ class WorkingCalendar:
         return counted + tuple(h for h in self.extra_days_off if h.date == day)
 
     def holidays(self, year: int) -> list[Holiday]:
-        """Every day off in ``year`` that is not a weekend (a weekday or not), by date."""
+        """Every holiday in ``year`` that this calendar counts, by date.
+
+        Plain weekends are not listed, but a holiday that falls on a weekend is.
+        """
         decreed = [h for days in _decreed_days_off(year).values() for h in days]
         days = [h for h in decreed if h.kind == "national" or self.cuti_bersama]
         days += [h for h in self.extra_days_off if h.date.year == year]
