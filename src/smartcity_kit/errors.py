@@ -29,6 +29,7 @@ __all__ = [
     "NotFoundError",
     "PermissionDeniedError",
     "RemoteServiceError",
+    "SchemaMismatchError",
     "SmartCityError",
     "UnknownRegionWarning",
     "ValidationError",
@@ -102,6 +103,14 @@ class PermissionDeniedError(SmartCityError):
 
 class ConflictError(SmartCityError):
     """The change conflicts with the current state (a stale version, a duplicate, a bad move)."""
+
+
+class SchemaMismatchError(ConflictError):
+    """The database schema does not match this version of smartcity-kit.
+
+    The message says what to do: run ``smartcity-kit db upgrade``, or upgrade the library when
+    the database was upgraded by a newer one.
+    """
 
 
 class DeviceError(SmartCityError):

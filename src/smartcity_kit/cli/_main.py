@@ -6,6 +6,7 @@ import click
 
 from smartcity_kit.cli._nik import nik
 from smartcity_kit.cli._region import region
+from smartcity_kit.cli._storage import audit, db
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -16,3 +17,5 @@ def main() -> None:
 
 main.add_command(nik)
 main.add_command(region)
+main.add_command(db)
+main.add_command(audit)

@@ -1,0 +1,39 @@
+"""Storage: the database, its migrations, and the tamper-evident audit log.
+
+SQLite by default, PostgreSQL for production, through one SQLAlchemy Core code path.
+"""
+
+from smartcity_kit.storage._audit import (
+    GENESIS_HASH,
+    AuditAnchor,
+    AuditEntry,
+    AuditLog,
+    ChainReport,
+    entry_hash,
+)
+from smartcity_kit.storage._database import DEFAULT_URL, ENV_URL, Database, update_versioned
+from smartcity_kit.storage._migrations import (
+    MIGRATION_PACKAGES,
+    current_revisions,
+    head_revisions,
+    pending_revisions,
+    upgrade,
+)
+
+__all__ = [
+    "DEFAULT_URL",
+    "ENV_URL",
+    "GENESIS_HASH",
+    "MIGRATION_PACKAGES",
+    "AuditAnchor",
+    "AuditEntry",
+    "AuditLog",
+    "ChainReport",
+    "Database",
+    "current_revisions",
+    "entry_hash",
+    "head_revisions",
+    "pending_revisions",
+    "update_versioned",
+    "upgrade",
+]

@@ -1,0 +1,242 @@
+"""The database: one SQLAlchemy Core code path for SQLite (default) and PostgreSQL."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any, Final
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+from smartcity_kit.errors import ConflictError, NotFoundError, ValidationError
+
+__all__ = ["DEFAULT_URL", "ENV_URL", "Database", "update_versioned"]
+
+#: The environment variable that names the database when no URL is given.
+ENV_URL: Final = "SMARTCITY_DATABASE_URL"
+#: The database used when neither a URL nor :data:`ENV_URL` is given: a file in the current folder.
+DEFAULT_URL: Final = "sqlite:///smartcity.db"
+#: How long a SQLite writer waits for another writer's lock before giving up (milliseconds).
+SQLITE_BUSY_TIMEOUT_MS: Final = 30_000
+_WRITE: Final = "smartcity_write"
+
+
+def _redacted(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<unparseable URL>"
+
+
+class Database:
+    """A database made from a URL, configured for a real service.
+
+    - ``sqlite:///path/to/city.db`` (the default: ``SMARTCITY_DATABASE_URL`` or
+      ``./smartcity.db``): WAL journal, foreign keys on, a busy timeout, ``synchronous=NORMAL``;
+      write transactions take the write lock at ``BEGIN`` so that concurrent writers queue up
+      instead of failing half-way.
+    - ``sqlite://``: in memory, for tests (one connection shared by all users).
+    - ``postgresql+psycopg://user@host/db`` (extra ``postgres``): a connection pool.
+
+    ``must_exist=True`` refuses to create a new SQLite file (for commands that only read).
+
+    Use :meth:`transaction` for writes: everything written inside commits together or not at all.
+    The password in a URL never appears in ``repr()`` or in errors.
+
+    >>> db = Database("sqlite://")
+    >>> db
+    Database('sqlite://')
+    >>> db.dialect
+    'sqlite'
+    """
+
+    def __init__(
+        self, url: str | None = None, *, echo: bool = False, must_exist: bool = False
+    ) -> None:
+        text = url or os.environ.get(ENV_URL) or DEFAULT_URL
+        try:
+            parsed = make_url(text)
+        except ArgumentError:
+            raise ValidationError.single(
+                "url", "is not a database URL (sqlite:///city.db, postgresql+psycopg://...)"
+            ) from None
+        self._url = parsed
+        self._schema_checked = False
+        self._schema_lock = threading.Lock()
+        backend = parsed.get_backend_name()
+        file = parsed.database if backend == "sqlite" else None
+        if must_exist and file not in (None, "", ":memory:") and not Path(str(file)).is_file():
+            raise NotFoundError(f"no database file at {file}")
+        if backend == "sqlite":
+            self._engine = self._sqlite_engine(parsed, echo=echo)
+        elif backend == "postgresql":
+            if parsed.get_driver_name() != "psycopg":
+                raise ValidationError.single(
+                    "url", "use the psycopg 3 driver: postgresql+psycopg://user@host/db"
+                )
+            try:
+                self._engine = sa.create_engine(
+                    parsed,
+                    echo=echo,
+                    pool_size=10,
+                    max_overflow=10,
+                    pool_pre_ping=True,
+                    pool_timeout=30,
+                    connect_args={"connect_timeout": 10},
+                )
+            except (NoSuchModuleError, ModuleNotFoundError):
+                raise ValidationError.single(
+                    "url",
+                    "PostgreSQL needs the 'postgres' extra: pip install 'smartcity-kit[postgres]'",
+                ) from None
+        else:
+            raise ValidationError.single(
+                "url", f"{backend!r} is not supported: use sqlite or postgresql"
+            )
+        # The same pool, marked so that SQLite takes the write lock at BEGIN.
+        self._write_engine = self._engine.execution_options(**{_WRITE: True})
+
+    @staticmethod
+    def _sqlite_engine(url: sa.URL, *, echo: bool) -> Engine:
+        in_memory = url.database in (None, "", ":memory:")
+        if in_memory:
+            engine = sa.create_engine(
+                url, echo=echo, poolclass=sa.StaticPool, connect_args={"check_same_thread": False}
+            )
+        else:
+            engine = sa.create_engine(
+                url, echo=echo, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+            )
+
+        @event.listens_for(engine, "connect")
+        def configure(dbapi_connection: Any, _record: Any) -> None:
+            # Let us issue BEGIN ourselves (pysqlite's implicit BEGIN is deferred, which makes
+            # two writers deadlock on lock upgrade instead of queueing).
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            try:
+                if not in_memory:
+                    cursor.execute("PRAGMA journal_mode=WAL")
+                    cursor.execute("PRAGMA synchronous=NORMAL")
+                cursor.execute("PRAGMA foreign_keys=ON")
+                cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            finally:
+                cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def begin(conn: Connection) -> None:
+            write = conn.get_execution_options().get(_WRITE, False)
+            # Straight to the driver: this runs for every transaction.
+            conn.connection.driver_connection.execute(  # type: ignore[union-attr]
+                "BEGIN IMMEDIATE" if write else "BEGIN"
+            )
+
+        return engine
+
+    @classmethod
+    def from_env(cls) -> Database:
+        """The database named by ``SMARTCITY_DATABASE_URL``, or ``./smartcity.db``."""
+        return cls(None)
+
+    @property
+    def engine(self) -> Engine:
+        """The SQLAlchemy engine (for stores that run their own Core statements)."""
+        return self._engine
+
+    @property
+    def dialect(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return self._engine.dialect.name
+
+    @property
+    def url(self) -> str:
+        """The URL with any password hidden."""
+        return self._url.render_as_string(hide_password=True)
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """A unit of work: all it writes commits together, or, if the block raises, nothing.
+
+        Checks once that the database schema is current (see :meth:`require_current_schema`).
+        """
+        self.require_current_schema()
+        with self._write_engine.connect() as conn, conn.begin():
+            yield conn
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A read-only view: a consistent snapshot for the length of the block."""
+        self.require_current_schema()
+        with self._engine.connect() as conn, conn.begin():
+            yield conn
+
+    def require_current_schema(self) -> None:
+        """Raise a clear error unless the schema matches this version of the library.
+
+        Raises:
+            SchemaMismatchError: The database is empty, behind (run ``smartcity-kit db
+                upgrade``), or was upgraded by a newer smartcity-kit.
+        """
+        if self._schema_checked:
+            return
+        with self._schema_lock:
+            if not self._schema_checked:
+                from smartcity_kit.storage._migrations import check_schema  # noqa: PLC0415
+
+                check_schema(self)
+                self._schema_checked = True
+
+    def forget_schema_check(self) -> None:
+        """Check the schema again on next use (after :func:`upgrade` from elsewhere)."""
+        self._schema_checked = False
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self._engine.dispose()
+
+    def __repr__(self) -> str:
+        return f"Database({self.url!r})"
+
+
+def update_versioned(
+    conn: Connection,
+    table: sa.Table,
+    key: Mapping[str, Any],
+    expected_version: int,
+    values: Mapping[str, Any],
+) -> int:
+    """Update one row only if nobody changed it since it was read (optimistic concurrency).
+
+    The table has an integer ``version`` column. The row matching ``key`` is updated with
+    ``values`` and its version raised by one, provided its version is still ``expected_version``.
+
+    Returns:
+        The new version.
+
+    Raises:
+        NotFoundError: No row matches ``key``.
+        ConflictError: The row was changed by someone else after it was read.
+    """
+    where = [table.c[name] == value for name, value in key.items()]
+    new_version = expected_version + 1
+    result = conn.execute(
+        sa.update(table)
+        .where(*where, table.c.version == expected_version)
+        .values(**values, version=new_version)
+    )
+    if result.rowcount == 1:
+        return new_version
+    current = conn.execute(sa.select(table.c.version).where(*where)).scalar_one_or_none()
+    described = ", ".join(f"{k}={v}" for k, v in key.items())
+    if current is None:
+        raise NotFoundError(f"no {table.name} row with {described}")
+    raise ConflictError(
+        f"{table.name} {described} was changed by someone else (now version {current}, "
+        f"you read version {expected_version}): reload it and try again"
+    )
