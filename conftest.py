@@ -2,14 +2,17 @@
 
 - ```python blocks (and doctest-style >>> blocks) in Markdown run in one namespace per page.
 - ```console blocks run each ``$ smartcity-kit ...`` line through the real CLI and compare what
-  it prints with the lines that follow, up to the next ``$`` line.
+  it prints (stdout and stderr) with the lines that follow, up to the next ``$`` line. Each block
+  runs in a fresh empty folder, so ``--db sqlite:///city.db`` makes a throwaway file.
 - Docstring examples in ``src/`` run as doctests.
 """
 
 from __future__ import annotations
 
+import contextlib
 import doctest
 import shlex
+import tempfile
 import warnings
 
 from click.testing import CliRunner
@@ -34,18 +37,22 @@ def _run_console(example: Example) -> str | None:
             commands[-1][1].append(line)
     if not commands:
         return "a console block must hold at least one '$ smartcity-kit ...' line"
-    for command, expected_lines in commands:
-        argv = shlex.split(command)
-        if argv[0] != "smartcity-kit":
-            return f"console blocks may only run smartcity-kit, not {argv[0]!r}"
-        with warnings.catch_warnings():
-            warnings.simplefilter("default")
-            result = CliRunner().invoke(main, argv[1:], catch_exceptions=False)
-        output = result.output.rstrip("\n")
-        expected = "\n".join(expected_lines).rstrip("\n")
-        checker = doctest.OutputChecker()
-        if not checker.check_output(expected + "\n", output + "\n", _FLAGS):
-            return f"$ {command}\nexpected:\n{expected}\ngot (exit {result.exit_code}):\n{output}"
+    runner = CliRunner(env={"SMARTCITY_DATABASE_URL": None})
+    # Each block runs in a fresh empty folder: files it makes (sqlite:///city.db) go there.
+    with tempfile.TemporaryDirectory() as folder, contextlib.chdir(folder):
+        for command, expected_lines in commands:
+            argv = shlex.split(command)
+            if argv[0] != "smartcity-kit":
+                return f"console blocks may only run smartcity-kit, not {argv[0]!r}"
+            with warnings.catch_warnings():
+                warnings.simplefilter("default")
+                result = runner.invoke(main, argv[1:], catch_exceptions=False)
+            output = result.output.rstrip("\n")
+            expected = "\n".join(expected_lines).rstrip("\n")
+            checker = doctest.OutputChecker()
+            if not checker.check_output(expected + "\n", output + "\n", _FLAGS):
+                got = f"got (exit {result.exit_code}):\n{output}"
+                return f"$ {command}\nexpected:\n{expected}\n{got}"
     return None
 
 
