@@ -21,7 +21,13 @@ def test_package_is_typed() -> None:
 
 
 @pytest.mark.parametrize(
-    "module", ["smartcity_kit.core", "smartcity_kit.errors", "smartcity_kit.testing.strategies"]
+    "module",
+    [
+        "smartcity_kit.core",
+        "smartcity_kit.errors",
+        "smartcity_kit.storage",
+        "smartcity_kit.testing.strategies",
+    ],
 )
 def test_public_names_are_exported_and_documented(module: str) -> None:
     mod = importlib.import_module(module)
@@ -32,7 +38,7 @@ def test_public_names_are_exported_and_documented(module: str) -> None:
 
 
 def test_public_modules_export_only_what_exists() -> None:
-    for module in ("smartcity_kit.core", "smartcity_kit.errors"):
+    for module in ("smartcity_kit.core", "smartcity_kit.errors", "smartcity_kit.storage"):
         mod = importlib.import_module(module)
         public = {n for n in vars(mod) if not n.startswith("_")}
         assert set(mod.__all__) <= public

@@ -19,8 +19,6 @@ from smartcity_kit.storage import (
     upgrade,
 )
 
-from .conftest import engines
-
 T0 = dt.datetime(2026, 11, 23, 1, 0, tzinfo=dt.UTC)
 
 
@@ -36,7 +34,6 @@ def fill(log: AuditLog, n: int, clock: FixedClock | None = None) -> None:
         )
 
 
-@engines
 def test_append_links_each_entry_to_the_one_before(db: Database) -> None:
     clock = FixedClock(T0)
     log = AuditLog(db, clock)
@@ -60,7 +57,6 @@ def test_append_links_each_entry_to_the_one_before(db: Database) -> None:
     assert log.head() == AuditAnchor(2, second.hash)
 
 
-@engines
 def test_append_commits_with_the_change_or_not_at_all(db: Database) -> None:
     log = AuditLog(db)
     with pytest.raises(RuntimeError), db.transaction() as conn:
@@ -71,7 +67,6 @@ def test_append_commits_with_the_change_or_not_at_all(db: Database) -> None:
     assert log.verify().intact
 
 
-@engines
 def test_entries_filters(db: Database) -> None:
     clock = FixedClock(T0)
     log = AuditLog(db, clock)
@@ -91,7 +86,6 @@ def test_entries_filters(db: Database) -> None:
         log.entries(limit=0)
 
 
-@engines
 def test_personal_data_is_masked_or_refused(db: Database) -> None:
     log = AuditLog(db)
     entry = log.record(
@@ -114,7 +108,6 @@ def test_personal_data_is_masked_or_refused(db: Database) -> None:
     assert log.head().seq == 1
 
 
-@engines
 def test_bad_fields_change_nothing(db: Database) -> None:
     log = AuditLog(db)
     with pytest.raises(ValidationError) as info:
@@ -143,7 +136,6 @@ def _drop_guards(db: Database) -> None:
             conn.exec_driver_sql("DROP TRIGGER audit_entries_no_change ON audit_entries")
 
 
-@engines
 def test_database_refuses_to_change_entries(db: Database) -> None:
     AuditLog(db).record(actor="a", action="b", subject="c")
     for statement in ("UPDATE audit_entries SET actor = 'x'", "DELETE FROM audit_entries"):
@@ -176,7 +168,6 @@ TAMPERING = {
 }
 
 
-@engines
 @pytest.mark.parametrize("case", list(TAMPERING))
 def test_verify_finds_the_first_bad_entry(db: Database, case: str) -> None:
     log = AuditLog(db)
@@ -194,7 +185,6 @@ def test_verify_finds_the_first_bad_entry(db: Database, case: str) -> None:
     assert words in report.problem
 
 
-@engines
 def test_an_entry_rehashed_after_editing_breaks_the_link_to_the_next(db: Database) -> None:
     log = AuditLog(db)
     fill(log, 4)
@@ -213,7 +203,6 @@ def test_an_entry_rehashed_after_editing_breaks_the_link_to_the_next(db: Databas
     assert "does not follow" in (report.problem or "")
 
 
-@engines
 def test_anchor_proves_nothing_was_rewritten_before_it(db: Database) -> None:
     log = AuditLog(db)
     fill(log, 5)
@@ -257,7 +246,6 @@ def test_anchor_proves_nothing_was_rewritten_before_it(db: Database) -> None:
     assert "exported anchor" in (report.problem or "")
 
 
-@engines
 def test_anchor_beyond_the_chain_means_truncation(db: Database) -> None:
     log = AuditLog(db)
     fill(log, 3)

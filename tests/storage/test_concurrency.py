@@ -13,8 +13,6 @@ import sqlalchemy as sa
 
 from smartcity_kit.storage import AuditLog, Database
 
-from .conftest import engines
-
 _APPENDER = """
 import sys
 from smartcity_kit.storage import AuditLog, Database
@@ -33,7 +31,6 @@ def _full_url(db: Database) -> str:
     return db.engine.url.render_as_string(hide_password=False)
 
 
-@engines
 def test_concurrent_writers_never_fork_the_chain(db: Database, tmp_path: Path) -> None:
     script = tmp_path / "append.py"
     script.write_text(_APPENDER)

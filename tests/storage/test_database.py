@@ -8,8 +8,6 @@ import sqlalchemy as sa
 from smartcity_kit.errors import ConflictError, NotFoundError, ValidationError
 from smartcity_kit.storage import DEFAULT_URL, ENV_URL, Database, update_versioned
 
-from .conftest import engines
-
 
 def test_sqlite_is_configured_for_a_service(tmp_path: Path) -> None:
     db = Database(f"sqlite:///{tmp_path / 'city.db'}")
@@ -77,7 +75,6 @@ _items = sa.Table(
 )
 
 
-@engines
 def test_transaction_commits_all_or_nothing(db: Database) -> None:
     _items.create(db.engine)
     with db.transaction() as conn:
@@ -89,7 +86,6 @@ def test_transaction_commits_all_or_nothing(db: Database) -> None:
         assert conn.execute(sa.select(_items.c.id)).scalars().all() == [1]
 
 
-@engines
 def test_optimistic_concurrency(db: Database) -> None:
     _items.create(db.engine)
     with db.transaction() as conn:

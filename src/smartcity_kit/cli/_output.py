@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Sequence
 from typing import Any, NoReturn
@@ -40,7 +41,7 @@ def echo_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
 
-def long_date(day: Any) -> str:
+def long_date(day: dt.date) -> str:
     """``15 August 1995``, whatever the locale."""
     return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
 

@@ -19,6 +19,7 @@ from smartcity_kit.storage._migrations import (
     pending_revisions,
     upgrade,
 )
+from smartcity_kit.storage._types import JsonText, UtcDateTime
 
 __all__ = [
     "DEFAULT_URL",
@@ -30,6 +31,8 @@ __all__ = [
     "AuditLog",
     "ChainReport",
     "Database",
+    "JsonText",
+    "UtcDateTime",
     "current_revisions",
     "entry_hash",
     "head_revisions",

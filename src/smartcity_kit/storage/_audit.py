@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection
 from smartcity_kit.core import Clock, SystemClock, ensure_utc, make_converter
 from smartcity_kit.errors import FieldError, ValidationError
 from smartcity_kit.storage._database import Database
+from smartcity_kit.storage._types import format_utc, parse_utc
 
 __all__ = ["GENESIS_HASH", "AuditAnchor", "AuditEntry", "AuditLog", "ChainReport", "entry_hash"]
 
@@ -73,14 +74,6 @@ _APPEND_SQL: Final = {
     ),
 }
 _APPEND_SQL["format"] = _APPEND_SQL["pyformat"]
-
-
-def _format_time(instant: dt.datetime) -> str:
-    return ensure_utc(instant, "at").strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def _parse_time(text: str) -> dt.datetime:
-    return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC)
 
 
 def entry_hash(  # noqa: PLR0913, PLR0917 - the hash covers every field, in order
@@ -230,7 +223,7 @@ class AuditLog:
         details_text = self._checked(fields, details or {})
         select_head, insert_entry, move_head = _APPEND_SQL[conn.dialect.paramstyle]
         now = ensure_utc(self._clock.now(), "at")
-        at = _format_time(now)
+        at = format_utc(now)
         driver = conn.connection.driver_connection
         cursor = driver.cursor()  # type: ignore[union-attr]
         statement: str = select_head
@@ -302,9 +295,9 @@ class AuditLog:
         if action is not None:
             query = query.where(entries_table.c.action == action)
         if since is not None:
-            query = query.where(entries_table.c.at >= _format_time(since))
+            query = query.where(entries_table.c.at >= format_utc(since))
         if until is not None:
-            query = query.where(entries_table.c.at < _format_time(until))
+            query = query.where(entries_table.c.at < format_utc(until))
         if limit is not None:
             if type(limit) is not int or limit < 1:
                 raise ValidationError.single("limit", "must be a whole number of at least 1")
@@ -316,7 +309,7 @@ class AuditLog:
         found = [
             AuditEntry(
                 seq=int(r.seq),
-                at=_parse_time(r.at),
+                at=parse_utc(r.at),
                 actor=r.actor,
                 action=r.action,
                 subject=r.subject,

@@ -22,6 +22,7 @@ from lokal import wilayah
 from stdnum import luhn
 
 from smartcity_kit.core import (
+    BUILTIN_CITIES,
     Address,
     BoundingBox,
     CityProfile,
@@ -37,7 +38,6 @@ from smartcity_kit.core import (
     Sex,
     TimeZone,
 )
-from smartcity_kit.core._cities import BUILTIN_CITIES
 
 __all__ = [
     "addresses",

@@ -1,0 +1,519 @@
+"""The service desk: what a city's complaint desk does, as use cases over a store and a clock."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import statistics
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
+
+import attrs
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from smartcity_kit.core import CityProfile, Clock, SystemClock, ensure_utc
+from smartcity_kit.egov import _store as store
+from smartcity_kit.egov._catalog import Agency, Service, _looks_like_html
+from smartcity_kit.egov._requests import (
+    MAX_DESCRIPTION,
+    TRANSITIONS,
+    Classification,
+    Contact,
+    Location,
+    RequestEvent,
+    ServiceRequest,
+    Status,
+)
+from smartcity_kit.errors import ConflictError, FieldError, NotFoundError, ValidationError
+from smartcity_kit.storage import AuditLog, Database
+
+__all__ = ["ANSWER_DAYS", "VERIFY_DAYS", "Metrics", "ServiceDesk"]
+
+#: Working days to verify a new or reopened request (SP4N-LAPOR!).
+VERIFY_DAYS: Final = 3
+#: Working days for the agency a request was referred to to answer (SP4N-LAPOR!).
+ANSWER_DAYS: Final = 5
+_MAX_URL: Final = 2000
+
+
+@attrs.frozen
+class Metrics:
+    """Transparency figures for a period.
+
+    Attributes:
+        received: Requests received in the period.
+        resolved: Requests resolved in the period.
+        median_days: Median working days from receipt to resolution (resolved in the period).
+        p90_days: 90th percentile of the same.
+        on_time_share: Share of those resolved by the service standard's deadline (0 to 1).
+    """
+
+    received: int
+    resolved: int
+    median_days: float | None
+    p90_days: float | None
+    on_time_share: float | None
+
+
+def _percentile(sorted_values: Sequence[int], q: float) -> float:
+    """Nearest-rank percentile of already sorted values."""
+    rank = max(1, math.ceil(q * len(sorted_values)))
+    return float(sorted_values[rank - 1])
+
+
+class ServiceDesk:
+    """A city's service-request desk (the complaint desk), backed by the database.
+
+    Every change is checked, stored and appended to the audit log in one transaction.
+
+    Args:
+        db: The database (upgraded).
+        city: The city this desk serves; its time zone and calendar count the deadlines.
+        clock: Where "now" comes from.
+    """
+
+    def __init__(self, db: Database, city: CityProfile, clock: Clock | None = None) -> None:
+        self._db = db
+        self._city = city
+        self._clock: Clock = clock or SystemClock()
+        self._audit = AuditLog(db, self._clock)
+
+    @property
+    def city(self) -> CityProfile:
+        """The city this desk serves."""
+        return self._city
+
+    # --- catalogue -------------------------------------------------------------------------
+
+    def save_agency(self, agency: Agency, *, actor: str) -> Agency:
+        """Add an agency, or rename one with the same code."""
+        self._own(agency.city)
+        with self._db.transaction() as conn:
+            exists = conn.execute(
+                sa.select(store.agencies.c.code).where(
+                    store.agencies.c.city == agency.city, store.agencies.c.code == agency.code
+                )
+            ).first()
+            values = {"city": agency.city, "code": agency.code, "name": agency.name}
+            if exists:
+                conn.execute(
+                    sa.update(store.agencies)
+                    .where(
+                        store.agencies.c.city == agency.city, store.agencies.c.code == agency.code
+                    )
+                    .values(name=agency.name)
+                )
+            else:
+                conn.execute(sa.insert(store.agencies).values(**values))
+            self._audit.append(
+                conn,
+                actor=actor,
+                action="agency.saved",
+                subject=f"agency:{agency.city}/{agency.code}",
+                details={"name": agency.name},
+            )
+        return agency
+
+    def agencies(self) -> list[Agency]:
+        """The city's agencies, by code."""
+        with self._db.reading() as conn:
+            rows = conn.execute(
+                sa.select(store.agencies)
+                .where(store.agencies.c.city == self._city.slug)
+                .order_by(store.agencies.c.code)
+            ).all()
+        return [store.agency_from_row(r) for r in rows]
+
+    def save_service(self, service: Service, *, actor: str) -> Service:
+        """Add a service to the catalogue, or replace the one with the same code.
+
+        Raises:
+            ValidationError: The responsible agency does not exist in this city.
+        """
+        self._own(service.city)
+        with self._db.transaction() as conn:
+            self._require_agency(conn, service.agency, "agency")
+            table = store.services
+            key = (table.c.city == service.city, table.c.code == service.code)
+            values = store.service_values(service)
+            if conn.execute(sa.select(table.c.code).where(*key)).first():
+                conn.execute(sa.update(table).where(*key).values(**values))
+            else:
+                conn.execute(sa.insert(table).values(**values))
+            self._audit.append(
+                conn,
+                actor=actor,
+                action="service.saved",
+                subject=f"service:{service.city}/{service.code}",
+                details={"name": service.name, "agency": service.agency},
+            )
+        return service
+
+    def services(self) -> list[Service]:
+        """The city's catalogue, by code."""
+        with self._db.reading() as conn:
+            rows = conn.execute(
+                sa.select(store.services)
+                .where(store.services.c.city == self._city.slug)
+                .order_by(store.services.c.code)
+            ).all()
+        return [store.service_from_row(r) for r in rows]
+
+    def service(self, code: str) -> Service:
+        """One service by its code.
+
+        Raises:
+            NotFoundError: No such service in this city.
+        """
+        with self._db.reading() as conn:
+            return self._service(conn, code)
+
+    # --- requests --------------------------------------------------------------------------
+
+    def submit(  # noqa: PLR0913 - the fields of a request
+        self,
+        service_code: str,
+        *,
+        location: Location,
+        description: str = "",
+        media_url: str | None = None,
+        attributes: Mapping[str, str | Sequence[str]] | None = None,
+        contact: Contact | None = None,
+        classification: Classification = Classification.PENGADUAN,
+        actor: str = "citizen",
+    ) -> ServiceRequest:
+        """Receive a request; every problem with the input is reported at once.
+
+        Nothing is stored unless all is well.
+
+        Raises:
+            NotFoundError: No such service in this city.
+            ValidationError: The description, media URL or attribute answers do not fit.
+        """
+        problems: list[FieldError] = []
+        if not isinstance(description, str) or len(description) > MAX_DESCRIPTION:
+            problems.append(
+                FieldError("description", f"must be text of at most {MAX_DESCRIPTION} characters")
+            )
+        elif _looks_like_html(description):
+            problems.append(FieldError("description", "must be plain text, not HTML"))
+        if media_url is not None and (
+            not isinstance(media_url, str)
+            or not media_url.startswith(("https://", "http://"))
+            or len(media_url) > _MAX_URL
+            or any(c.isspace() for c in media_url)
+        ):
+            problems.append(FieldError("media_url", "must be an http(s) URL"))
+        with self._db.transaction() as conn:
+            service = self._service(conn, service_code)
+            try:
+                parsed = service.parse_attributes(attributes or {})
+            except ValidationError as e:
+                problems.extend(e.errors)
+                parsed = {}
+            if problems:
+                raise ValidationError(problems)
+            now = ensure_utc(self._clock.now())
+            request = ServiceRequest(
+                id=0,
+                city=self._city.slug,
+                service_code=service.code,
+                classification=Classification(classification),
+                status=Status.RECEIVED,
+                agency=service.agency,
+                description=description,
+                location=location,
+                media_url=media_url,
+                attributes=parsed,
+                contact=contact or Contact(),
+                requested_at=now,
+                updated_at=now,
+                verify_due=self._city.deadline(now, VERIFY_DAYS),
+                answer_due=None,
+                complete_due=self._city.deadline(now, service.standard.working_days),
+            )
+            values = store.request_values(request)
+            inserted = conn.execute(sa.insert(store.requests).values(**values))
+            request.id = int(inserted.inserted_primary_key[0])  # type: ignore[index]
+            request.attributes = values["attributes"]
+            self._record_event(conn, request, actor, "")
+            self._audit.append(
+                conn,
+                actor=actor,
+                action="request.received",
+                subject=f"request:{request.id}",
+                details={"service": service.code, "classification": request.classification.value},
+            )
+        return request
+
+    def get(self, request_id: int) -> ServiceRequest:
+        """One request.
+
+        Raises:
+            NotFoundError: No such request in this city.
+        """
+        with self._db.reading() as conn:
+            return self._request(conn, request_id)
+
+    def history(self, request_id: int) -> list[RequestEvent]:
+        """Every step of a request, oldest first."""
+        with self._db.reading() as conn:
+            self._request(conn, request_id)
+            rows = conn.execute(
+                sa.select(store.events)
+                .where(store.events.c.request_id == request_id)
+                .order_by(store.events.c.id)
+            ).all()
+        return [store.event_from_row(r) for r in rows]
+
+    def transition(  # noqa: PLR0913, PLR0912, C901 - one keyword per kind of step
+        self,
+        request_id: int,
+        to: Status,
+        *,
+        actor: str,
+        notes: str = "",
+        agency: str | None = None,
+        duplicate_of: int | None = None,
+        expected_version: int | None = None,
+    ) -> ServiceRequest:
+        """Move a request to another status, with notes, and record who did it.
+
+        - ``REFERRED`` needs ``agency`` (another agency of the city); its answer is due in 5
+          working days.
+        - ``REJECTED`` needs ``notes`` (the reason).
+        - ``DUPLICATE`` needs ``duplicate_of`` (another request of the city).
+        - ``REOPENED`` restarts the verification deadline.
+
+        With ``expected_version``, a request changed by someone else since it was read raises
+        :class:`~smartcity_kit.errors.ConflictError`.
+
+        Raises:
+            ConflictError: The transition is not allowed from the current status, or the
+                request changed meanwhile.
+            ValidationError: A needed field is missing or wrong.
+            NotFoundError: No such request.
+        """
+        to = Status(to)
+        if not isinstance(notes, str) or len(notes) > MAX_DESCRIPTION:
+            raise ValidationError.single(
+                "notes", f"must be text of at most {MAX_DESCRIPTION} characters"
+            )
+        with self._db.transaction() as conn:
+            request = self._request(conn, request_id)
+            if expected_version is not None and expected_version != request.version:
+                raise ConflictError(
+                    f"request {request_id} was changed by someone else (now version "
+                    f"{request.version}, you read version {expected_version}): reload it"
+                )
+            if to not in TRANSITIONS[request.status]:
+                raise ConflictError(
+                    f"request {request_id} is {request.status.value}: it cannot become {to.value}"
+                )
+            now = ensure_utc(self._clock.now())
+            before = request.status
+            if to is Status.REJECTED and not notes.strip():
+                raise ValidationError.single("notes", "a rejection needs a reason")
+            if to is Status.REFERRED:
+                if not agency:
+                    raise ValidationError.single(
+                        "agency", "a referral needs the agency to refer to"
+                    )
+                if agency == request.agency:
+                    raise ValidationError.single("agency", "is already responsible")
+                self._require_agency(conn, agency, "agency")
+                request.agency = agency
+                request.answer_due = self._city.deadline(now, ANSWER_DAYS)
+            if to is Status.DUPLICATE:
+                if duplicate_of is None or duplicate_of == request_id:
+                    raise ValidationError.single("duplicate_of", "must name another request")
+                self._request(conn, duplicate_of)
+                request.duplicate_of = duplicate_of
+            if to is Status.REOPENED:
+                request.closed_at = None
+                request.duplicate_of = None
+                request.verify_due = self._city.deadline(now, VERIFY_DAYS)
+            if to.closed:
+                request.closed_at = now
+            request.status = to
+            request.status_notes = notes
+            request.updated_at = now
+            request.version += 1
+            result = conn.execute(
+                sa.update(store.requests)
+                .where(
+                    store.requests.c.id == request_id,
+                    store.requests.c.version == request.version - 1,
+                )
+                .values(**store.request_values(request))
+            )
+            if result.rowcount != 1:  # pragma: no cover - guarded by the transaction's lock
+                raise ConflictError(f"request {request_id} was changed by someone else: reload it")
+            self._record_event(conn, request, actor, notes)
+            details: dict[str, Any] = {
+                "from": before.value,
+                "to": to.value,
+                "agency": request.agency,
+            }
+            if duplicate_of is not None:
+                details["duplicate_of"] = duplicate_of
+            if notes:
+                details["notes"] = notes
+            self._audit.append(
+                conn,
+                actor=actor,
+                action=f"request.{to.value}",
+                subject=f"request:{request_id}",
+                details=details,
+            )
+        return request
+
+    def search(  # noqa: PLR0913 - one keyword per filter
+        self,
+        *,
+        ids: Sequence[int] | None = None,
+        service_codes: Sequence[str] | None = None,
+        statuses: Sequence[Status] | None = None,
+        agency: str | None = None,
+        start: dt.datetime | None = None,
+        end: dt.datetime | None = None,
+        updated_after: dt.datetime | None = None,
+        updated_before: dt.datetime | None = None,
+        limit: int = 1000,
+        offset: int = 0,
+    ) -> list[ServiceRequest]:
+        """Requests matching every filter given, newest first.
+
+        ``start`` is inclusive and ``end`` exclusive, on the time received.
+        """
+        table = store.requests
+        query = sa.select(table).where(table.c.city == self._city.slug)
+        if ids is not None:
+            query = query.where(table.c.id.in_(list(ids)))
+        if service_codes is not None:
+            query = query.where(table.c.service_code.in_(list(service_codes)))
+        if statuses is not None:
+            query = query.where(table.c.status.in_([Status(s).value for s in statuses]))
+        if agency is not None:
+            query = query.where(table.c.agency == agency)
+        if start is not None:
+            query = query.where(table.c.requested_at >= ensure_utc(start))
+        if end is not None:
+            query = query.where(table.c.requested_at < ensure_utc(end))
+        if updated_after is not None:
+            query = query.where(table.c.updated_at > ensure_utc(updated_after))
+        if updated_before is not None:
+            query = query.where(table.c.updated_at < ensure_utc(updated_before))
+        query = (
+            query.order_by(table.c.requested_at.desc(), table.c.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        with self._db.reading() as conn:
+            rows = conn.execute(query).all()
+        return [store.request_from_row(r) for r in rows]
+
+    def overdue(self, now: dt.datetime | None = None) -> list[ServiceRequest]:
+        """Open requests whose current step is late, most late first."""
+        at = ensure_utc(now or self._clock.now())
+        open_statuses = [s for s in Status if not s.closed]
+        late = [r for r in self.search(statuses=open_statuses, limit=1_000_000) if r.overdue(at)]
+        return sorted(late, key=lambda r: (r.due_now() or at, r.id))
+
+    def metrics(
+        self,
+        start: dt.datetime,
+        end: dt.datetime,
+        *,
+        agency: str | None = None,
+        service_code: str | None = None,
+    ) -> Metrics:
+        """Transparency figures for ``[start, end)``, for the city, an agency or a service."""
+        start, end = ensure_utc(start, "start"), ensure_utc(end, "end")
+        if end <= start:
+            raise ValidationError.single("end", "must be after start")
+        table = store.requests
+        scope = [table.c.city == self._city.slug]
+        if agency is not None:
+            scope.append(table.c.agency == agency)
+        if service_code is not None:
+            scope.append(table.c.service_code == service_code)
+        with self._db.reading() as conn:
+            received = conn.execute(
+                sa.select(sa.func.count()).where(
+                    *scope, table.c.requested_at >= start, table.c.requested_at < end
+                )
+            ).scalar_one()
+            rows = conn.execute(
+                sa.select(table.c.requested_at, table.c.closed_at, table.c.complete_due).where(
+                    *scope,
+                    table.c.status == Status.RESOLVED.value,
+                    table.c.closed_at >= start,
+                    table.c.closed_at < end,
+                )
+            ).all()
+        calendar, zone = self._city.calendar, self._city.time_zone
+        days = sorted(
+            calendar.count_working_days(
+                zone.localize(r.requested_at).date(), zone.localize(r.closed_at).date()
+            )
+            for r in rows
+        )
+        on_time = sum(1 for r in rows if r.closed_at <= r.complete_due)
+        return Metrics(
+            received=int(received),
+            resolved=len(rows),
+            median_days=float(statistics.median(days)) if days else None,
+            p90_days=_percentile(days, 0.9) if days else None,
+            on_time_share=on_time / len(rows) if rows else None,
+        )
+
+    # --- helpers ---------------------------------------------------------------------------
+
+    def _own(self, city: str) -> None:
+        if city != self._city.slug:
+            raise ValidationError.single("city", f"this desk serves {self._city.slug!r}")
+
+    def _require_agency(self, conn: Connection, code: str, field: str) -> None:
+        found = conn.execute(
+            sa.select(store.agencies.c.code).where(
+                store.agencies.c.city == self._city.slug, store.agencies.c.code == code
+            )
+        ).first()
+        if found is None:
+            raise ValidationError.single(field, f"no agency {code!r} in {self._city.slug}")
+
+    def _service(self, conn: Connection, code: str) -> Service:
+        row = conn.execute(
+            sa.select(store.services).where(
+                store.services.c.city == self._city.slug, store.services.c.code == code
+            )
+        ).first()
+        if row is None:
+            raise NotFoundError(f"no service {code!r} in {self._city.slug}")
+        return store.service_from_row(row)
+
+    def _request(self, conn: Connection, request_id: int) -> ServiceRequest:
+        row = conn.execute(
+            sa.select(store.requests).where(
+                store.requests.c.city == self._city.slug, store.requests.c.id == request_id
+            )
+        ).first()
+        if row is None:
+            raise NotFoundError(f"no request {request_id} in {self._city.slug}")
+        return store.request_from_row(row)
+
+    def _record_event(
+        self, conn: Connection, request: ServiceRequest, actor: str, notes: str
+    ) -> None:
+        conn.execute(
+            sa.insert(store.events).values(
+                request_id=request.id,
+                at=request.updated_at,
+                actor=actor,
+                status=request.status.value,
+                notes=notes,
+                agency=request.agency,
+            )
+        )
