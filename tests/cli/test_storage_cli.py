@@ -69,7 +69,7 @@ def test_show_head_and_anchor(url: str) -> None:
     log = _filled(url)
     shown = run("audit", "show", "--db", url, "--subject", "request:1")
     assert shown.exit_code == 0
-    assert "opd:dpu/andi  request.resolved  request:1  {'i': 1}" in shown.output
+    assert 'opd:dpu/andi  request.resolved  request:1  {"i": 1}' in shown.output
     data = json.loads(run("audit", "show", "--db", url, "--limit", "2", "--json").output)
     assert [e["seq"] for e in data] == [2, 3]
     head = run("audit", "head", "--db", url).output.strip()

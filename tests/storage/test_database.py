@@ -103,3 +103,11 @@ def test_optimistic_concurrency(db: Database) -> None:
         update_versioned(conn, _items, {"id": 9}, 1, {"name": "x"})
     with db.reading() as conn:
         assert conn.execute(sa.select(_items.c.name, _items.c.version)).one() == ("first", 2)
+
+
+def test_reading_never_writes(db: Database) -> None:
+    _items.create(db.engine)
+    with db.reading() as conn:
+        conn.execute(sa.insert(_items).values(id=1, name="a", version=1))
+    with db.reading() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(_items)).scalar_one() == 0

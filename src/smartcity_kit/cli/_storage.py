@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 from collections.abc import Iterator
 
 import click
@@ -166,6 +167,7 @@ def audit_show(  # noqa: PLR0913, PLR0917 - one parameter per filter
                     "action": e.action,
                     "subject": e.subject,
                     "details": dict(e.details),
+                    "prev_hash": e.prev_hash,
                     "hash": e.hash,
                 }
                 for e in found
@@ -175,5 +177,5 @@ def audit_show(  # noqa: PLR0913, PLR0917 - one parameter per filter
     for e in found:
         click.echo(
             f"{e.seq:>6}  {e.at:%Y-%m-%d %H:%M:%S}Z  {e.actor}  {e.action}  {e.subject}"
-            + (f"  {dict(e.details)}" if e.details else "")
+            + (f"  {json.dumps(dict(e.details), ensure_ascii=False)}" if e.details else "")
         )

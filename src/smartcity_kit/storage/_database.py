@@ -171,10 +171,18 @@ class Database:
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[Connection]:
-        """A read-only view: a consistent snapshot for the length of the block."""
+        """A read-only view: a consistent snapshot for the length of the block.
+
+        Whatever is written through it is rolled back at the end; write with
+        :meth:`transaction`.
+        """
         self.require_current_schema()
-        with self._engine.connect() as conn, conn.begin():
-            yield conn
+        with self._engine.connect() as conn:
+            transaction = conn.begin()
+            try:
+                yield conn
+            finally:
+                transaction.rollback()
 
     def require_current_schema(self) -> None:
         """Raise a clear error unless the schema matches this version of the library.
