@@ -56,6 +56,25 @@ class Metrics:
     on_time_share: float | None
 
 
+def check_text_fields(description: object, media_url: object) -> list[FieldError]:
+    """The problems with a request's description and media URL (empty when both are fine)."""
+    problems: list[FieldError] = []
+    if not isinstance(description, str) or len(description) > MAX_DESCRIPTION:
+        problems.append(
+            FieldError("description", f"must be text of at most {MAX_DESCRIPTION} characters")
+        )
+    elif _looks_like_html(description):
+        problems.append(FieldError("description", "must be plain text, not HTML"))
+    if media_url is not None and (
+        not isinstance(media_url, str)
+        or not media_url.startswith(("https://", "http://"))
+        or len(media_url) > _MAX_URL
+        or any(c.isspace() for c in media_url)
+    ):
+        problems.append(FieldError("media_url", "must be an http(s) URL"))
+    return problems
+
+
 def _percentile(sorted_values: Sequence[int], q: float) -> float:
     """Nearest-rank percentile of already sorted values."""
     rank = max(1, math.ceil(q * len(sorted_values)))
@@ -191,20 +210,7 @@ class ServiceDesk:
             NotFoundError: No such service in this city.
             ValidationError: The description, media URL or attribute answers do not fit.
         """
-        problems: list[FieldError] = []
-        if not isinstance(description, str) or len(description) > MAX_DESCRIPTION:
-            problems.append(
-                FieldError("description", f"must be text of at most {MAX_DESCRIPTION} characters")
-            )
-        elif _looks_like_html(description):
-            problems.append(FieldError("description", "must be plain text, not HTML"))
-        if media_url is not None and (
-            not isinstance(media_url, str)
-            or not media_url.startswith(("https://", "http://"))
-            or len(media_url) > _MAX_URL
-            or any(c.isspace() for c in media_url)
-        ):
-            problems.append(FieldError("media_url", "must be an http(s) URL"))
+        problems = check_text_fields(description, media_url)
         with self._db.transaction() as conn:
             service = self._service(conn, service_code)
             try:
