@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import click
 
+from smartcity_kit.cli._keys import keys
 from smartcity_kit.cli._nik import nik
 from smartcity_kit.cli._region import region
+from smartcity_kit.cli._serve import serve
 from smartcity_kit.cli._storage import audit, db
 
 
@@ -19,3 +21,5 @@ main.add_command(nik)
 main.add_command(region)
 main.add_command(db)
 main.add_command(audit)
+main.add_command(keys)
+main.add_command(serve)

@@ -35,7 +35,7 @@ db_option = click.option(
 
 
 @contextlib.contextmanager
-def _opened(url: str, *, create: bool = False) -> Iterator[Database]:
+def opened(url: str, *, create: bool = False) -> Iterator[Database]:
     """Open the database; turn our errors and the driver's into one clear line (exit 2).
 
     Only ``db upgrade`` creates a new SQLite file; the other commands refuse a missing one.
@@ -64,7 +64,7 @@ def db() -> None:
 @db_option
 def db_upgrade(url: str) -> None:
     """Bring the database to the current schema (safe to run again)."""
-    with _opened(url, create=True) as database:
+    with opened(url, create=True) as database:
         revisions = upgrade(database)
         click.echo(f"{database.url} is at {', '.join(revisions)} (current)")
 
@@ -73,7 +73,7 @@ def db_upgrade(url: str) -> None:
 @db_option
 def db_current(url: str) -> None:
     """Print the schema revision the database is at."""
-    with _opened(url) as database:
+    with opened(url) as database:
         current = current_revisions(database)
         missing = pending_revisions(database)
         if not current:
@@ -99,7 +99,7 @@ def audit_verify(url: str, anchor: str | None) -> None:
     Exits 0 when the log is intact, 1 when an entry was altered, removed or reordered (naming the
     first bad entry), 2 when the database cannot be read.
     """
-    with _opened(url) as database:
+    with opened(url) as database:
         expected = AuditAnchor.parse(anchor) if anchor else None
         report = AuditLog(database).verify(anchor=expected)
     if report.intact:
@@ -114,7 +114,7 @@ def audit_verify(url: str, anchor: str | None) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
 def audit_head(url: str, as_json: bool) -> None:
     """Print the newest entry's number and hash (SEQ:HASH) to publish as an anchor."""
-    with _opened(url) as database:
+    with opened(url) as database:
         head = AuditLog(database).head()
     if as_json:
         echo_json({"seq": head.seq, "hash": head.hash})
@@ -153,7 +153,7 @@ def audit_show(  # noqa: PLR0913, PLR0917 - one parameter per filter
 ) -> None:
     """List audit entries, oldest first."""
     start, end = _instant(since, "--since"), _instant(until, "--until")
-    with _opened(url) as database:
+    with opened(url) as database:
         found = AuditLog(database).entries(
             subject=subject, actor=actor, action=action, since=start, until=end, limit=limit
         )

@@ -12,6 +12,7 @@ from smartcity_kit.storage._audit import (
     entry_hash,
 )
 from smartcity_kit.storage._database import DEFAULT_URL, ENV_URL, Database, update_versioned
+from smartcity_kit.storage._keys import ApiKey, ApiKeys, Role
 from smartcity_kit.storage._migrations import (
     MIGRATION_PACKAGES,
     current_revisions,
@@ -26,12 +27,15 @@ __all__ = [
     "ENV_URL",
     "GENESIS_HASH",
     "MIGRATION_PACKAGES",
+    "ApiKey",
+    "ApiKeys",
     "AuditAnchor",
     "AuditEntry",
     "AuditLog",
     "ChainReport",
     "Database",
     "JsonText",
+    "Role",
     "UtcDateTime",
     "current_revisions",
     "entry_hash",

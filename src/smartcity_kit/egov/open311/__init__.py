@@ -1,9 +1,10 @@
-"""Open311 GeoReport v2: the codec, a framework-free server handler, and the wire models.
+"""Open311 GeoReport v2: the codec, a framework-free server handler, a client, the wire models.
 
 The handler serves a city's :class:`~smartcity_kit.egov.ServiceDesk` to any GeoReport v2 client;
 the codec reads and writes the spec's XML and JSON exactly, and reads real-world variants.
 """
 
+from smartcity_kit.egov.open311._client import DEFAULT_TIMEOUT, Open311Client
 from smartcity_kit.egov.open311._codec import (
     Format,
     decode_created,
@@ -42,11 +43,13 @@ from smartcity_kit.egov.open311._wire import (
 )
 
 __all__ = [
+    "DEFAULT_TIMEOUT",
     "Authorizer",
     "Discovery",
     "Endpoint",
     "Format",
     "Note",
+    "Open311Client",
     "Open311Handler",
     "RequestCreated",
     "RequestUpdate",

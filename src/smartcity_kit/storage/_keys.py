@@ -1,0 +1,204 @@
+"""API keys with roles: stored as hashes, shown once, revocable, audited."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import hashlib
+import hmac
+import re
+import secrets
+from typing import Final
+
+import attrs
+import sqlalchemy as sa
+
+from smartcity_kit.core import Clock, SystemClock, ensure_utc
+from smartcity_kit.errors import NotFoundError, ValidationError
+from smartcity_kit.storage._audit import AuditLog
+from smartcity_kit.storage._database import Database
+from smartcity_kit.storage._types import UtcDateTime
+
+__all__ = ["ApiKey", "ApiKeys", "Role"]
+
+_PREFIX: Final = "sck"
+_KEY = re.compile(r"sck_([0-9a-f]{12})_([A-Za-z0-9_\-]{43})")
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._\-]{0,99}")
+
+keys_table = sa.Table(
+    "api_keys",
+    sa.MetaData(),
+    sa.Column("key_id", sa.String(16), primary_key=True),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("role", sa.String(32), nullable=False),
+    sa.Column("city", sa.String(64), nullable=True),
+    sa.Column("agency", sa.String(64), nullable=True),
+    sa.Column("secret_hash", sa.String(64), nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("revoked_at", UtcDateTime, nullable=True),
+)
+
+
+class Role(enum.StrEnum):
+    """What a key may do."""
+
+    ADMIN = "admin"
+    """Everything: catalogue, keys, every agency's requests."""
+    OPERATOR = "operator"
+    """Staff of one agency: works that agency's requests."""
+    OPEN311_CLIENT = "open311-client"
+    """An app that posts requests through Open311 (a citizen app, a kiosk)."""
+    AUDITOR = "auditor"
+    """Reads everything, changes nothing (Inspektorat, BPK)."""
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@attrs.frozen
+class ApiKey:
+    """A key's record; the secret itself is never kept.
+
+    Attributes:
+        key_id: The public part, shown in lists and logs.
+        name: Who or what holds it.
+        role: What it may do.
+        city: The city it is limited to (None: every city).
+        agency: For an operator, the agency whose requests it works.
+        created_at: When it was made.
+        revoked_at: When it was revoked, else None.
+    """
+
+    key_id: str
+    name: str
+    role: Role
+    city: str | None
+    agency: str | None
+    created_at: dt.datetime
+    revoked_at: dt.datetime | None = None
+
+    @property
+    def actor(self) -> str:
+        """How the key appears in the audit log."""
+        return f"key:{self.key_id}"
+
+    @property
+    def active(self) -> bool:
+        """Whether the key still works."""
+        return self.revoked_at is None
+
+
+class ApiKeys:
+    """Creates, lists, revokes and checks API keys.
+
+    A key looks like ``sck_<12 hex>_<43 characters>``. Only a SHA-256 hash of the secret part is
+    stored (the secret is 256 random bits, so a fast hash is enough), and the key is shown once,
+    when it is made.
+    """
+
+    def __init__(self, db: Database, clock: Clock | None = None) -> None:
+        self._db = db
+        self._clock: Clock = clock or SystemClock()
+        self._audit = AuditLog(db, self._clock)
+
+    def create(
+        self,
+        name: str,
+        role: Role,
+        *,
+        city: str | None = None,
+        agency: str | None = None,
+        actor: str = "cli",
+    ) -> tuple[ApiKey, str]:
+        """Make a key. Returns its record and the key itself, which is never shown again.
+
+        Raises:
+            ValidationError: The name is empty, or an operator has no agency.
+        """
+        role = Role(role)
+        if not isinstance(name, str) or not _NAME.fullmatch(name):
+            raise ValidationError.single(
+                "name", "must be 1-100 letters, digits, spaces, '.', '_' or '-'"
+            )
+        if role is Role.OPERATOR and not agency:
+            raise ValidationError.single("agency", "an operator key needs the agency it works for")
+        if role is not Role.OPERATOR and agency:
+            raise ValidationError.single("agency", "only operator keys belong to an agency")
+        key_id = secrets.token_hex(6)
+        secret = secrets.token_urlsafe(32)
+        now = ensure_utc(self._clock.now())
+        record = ApiKey(key_id, name, role, city, agency, now)
+        with self._db.transaction() as conn:
+            conn.execute(
+                sa.insert(keys_table).values(
+                    key_id=key_id,
+                    name=name,
+                    role=role.value,
+                    city=city,
+                    agency=agency,
+                    secret_hash=_hash(secret),
+                    created_at=now,
+                )
+            )
+            self._audit.append(
+                conn,
+                actor=actor,
+                action="key.created",
+                subject=f"key:{key_id}",
+                details={"name": name, "role": role.value, "city": city, "agency": agency},
+            )
+        return record, f"{_PREFIX}_{key_id}_{secret}"
+
+    def list(self) -> list[ApiKey]:
+        """Every key, active or not, oldest first."""
+        with self._db.reading() as conn:
+            rows = conn.execute(sa.select(keys_table).order_by(keys_table.c.created_at)).all()
+        return [self._from_row(r) for r in rows]
+
+    def revoke(self, key_id: str, *, actor: str = "cli") -> ApiKey:
+        """Revoke a key at once.
+
+        Raises:
+            NotFoundError: No such key.
+        """
+        now = ensure_utc(self._clock.now())
+        with self._db.transaction() as conn:
+            row = conn.execute(sa.select(keys_table).where(keys_table.c.key_id == key_id)).first()
+            if row is None:
+                raise NotFoundError(f"no key {key_id}")
+            if row.revoked_at is None:
+                conn.execute(
+                    sa.update(keys_table)
+                    .where(keys_table.c.key_id == key_id)
+                    .values(revoked_at=now)
+                )
+                self._audit.append(conn, actor=actor, action="key.revoked", subject=f"key:{key_id}")
+            row = conn.execute(sa.select(keys_table).where(keys_table.c.key_id == key_id)).one()
+        return self._from_row(row)
+
+    def authenticate(self, key: str | None) -> ApiKey | None:
+        """The active key that ``key`` is, or None (wrong, malformed, revoked or missing)."""
+        match = _KEY.fullmatch(key.strip()) if isinstance(key, str) else None
+        if match is None:
+            return None
+        key_id, secret = match.groups()
+        with self._db.reading() as conn:
+            row = conn.execute(sa.select(keys_table).where(keys_table.c.key_id == key_id)).first()
+        if row is None or row.revoked_at is not None:
+            return None
+        if not hmac.compare_digest(row.secret_hash, _hash(secret)):
+            return None
+        return self._from_row(row)
+
+    @staticmethod
+    def _from_row(row: sa.Row[tuple[object, ...]]) -> ApiKey:
+        return ApiKey(
+            key_id=str(row.key_id),
+            name=str(row.name),
+            role=Role(str(row.role)),
+            city=row.city,
+            agency=row.agency,
+            created_at=row.created_at,
+            revoked_at=row.revoked_at,
+        )

@@ -1,0 +1,90 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from smartcity_kit.core import Clock, SystemClock
+from smartcity_kit.egov import ServiceDesk
+from smartcity_kit.egov.open311 import Open311Handler
+from smartcity_kit.errors import SmartCityError
+from smartcity_kit.storage import ApiKeys, Database, Role
+from smartcity_kit.web._api import api
+from smartcity_kit.web._config import AppConfig
+from smartcity_kit.web._open311 import open311
+from smartcity_kit.web._problems import problem, problem_for
+
+__all__ = ["create_app"]
+
+_log = logging.getLogger("smartcity_kit.web")
+_POSTERS = (Role.OPEN311_CLIENT, Role.ADMIN, Role.OPERATOR)
+
+
+def create_app(
+    config: AppConfig | None = None, *, database: Database | None = None, clock: Clock | None = None
+) -> Flask:
+    """The Flask app: Open311 at ``/open311/v2/``, the staff API at ``/api/``, ``/healthz``.
+
+    Mount its blueprints in your own app instead if you have one; this factory is what
+    ``smartcity-kit serve`` runs.
+
+    Args:
+        config: The settings (defaults serve Makassar from ``SMARTCITY_DATABASE_URL``).
+        database: A database to use instead of ``config.database_url``.
+        clock: Where "now" comes from.
+    """
+    config = config or AppConfig()
+    db = database or Database(config.database_url)
+    clock = clock or SystemClock()
+    keys = ApiKeys(db, clock)
+    desks = {city.slug: ServiceDesk(db, city, clock) for city in config.cities}
+
+    def authorize(key: str | None) -> str | None:
+        found = keys.authenticate(key)
+        return found.actor if found is not None and found.role in _POSTERS else None
+
+    app = Flask("smartcity_kit.web")
+    app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.extensions["smartcity"] = {
+        "config": config,
+        "db": db,
+        "keys": keys,
+        "desks": desks,
+        "open311": Open311Handler(list(desks.values()), authorize=authorize, clock=clock),
+    }
+    app.register_blueprint(open311)
+    app.register_blueprint(api)
+
+    @app.get("/healthz")
+    def healthz() -> Response:
+        db.forget_schema_check()
+        db.require_current_schema()
+        return jsonify({"status": "ok", "cities": sorted(desks)})
+
+    @app.errorhandler(SmartCityError)
+    def our_error(error: SmartCityError) -> Response:
+        return problem_for(error)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Response:
+        return problem(error.code or 500, error.description or "")
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception) -> Response:  # pragma: no cover - a bug, logged
+        _log.exception("unhandled error on %s %s", request.method, request.path, exc_info=error)
+        return problem(500, "an unexpected error happened; it has been logged")
+
+    @app.after_request
+    def headers(response: Response) -> Response:
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        origin = request.headers.get("Origin")
+        if origin and origin in config.cors_origins:
+            response.headers["Access-Control-Allow-Origin"] = origin
+            response.headers["Vary"] = "Origin"
+        return response
+
+    return app
