@@ -1,0 +1,210 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from smartcity_kit.core import CityProfile, FixedClock
+from smartcity_kit.egov import Location, ServiceDesk, ServiceRequest
+from smartcity_kit.egov._demo import seed_demo
+from smartcity_kit.storage import ApiKeys, AuditLog, Database, Role
+from smartcity_kit.web import AppConfig, create_app
+
+NOW = dt.datetime(2026, 11, 23, 1, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def app(db: Database) -> Flask:
+    seed_demo(db, now=NOW, requests_per_city=40)
+    config = AppConfig(
+        cities=(CityProfile.builtin("makassar"), CityProfile.builtin("baubau")),
+        public_url="https://smartcity.example",
+        cors_origins=("https://dasbor.example",),
+    )
+    return create_app(config, database=db, clock=FixedClock(NOW))
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def key(db: Database, role: Role, **kw: Any) -> dict[str, str]:
+    _, secret = ApiKeys(db).create(f"uji {role.value}", role, **kw)
+    return {"X-API-Key": secret}
+
+
+def test_health(client: FlaskClient) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json == {"status": "ok", "cities": ["baubau", "makassar"]}
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_open311_is_mounted(client: FlaskClient, db: Database) -> None:
+    services = client.get("/open311/v2/services.xml?jurisdiction_id=baubaukota.go.id")
+    assert services.status_code == 200
+    assert services.content_type == "text/xml; charset=utf-8"
+    assert b"<service_code>001</service_code>" in services.data
+    posted = client.post(
+        "/open311/v2/requests.json",
+        data={
+            "jurisdiction_id": "makassarkota.go.id",
+            "service_code": "003",
+            "lat": "-5.14",
+            "long": "119.42",
+            "description": "Sampah menumpuk",
+            "api_key": key(db, Role.OPEN311_CLIENT)["X-API-Key"],
+        },
+    )
+    assert posted.status_code == 201
+    assert posted.json is not None
+    assert posted.json[0]["service_request_id"]
+    refused = client.post(
+        "/open311/v2/requests.json",
+        data={"jurisdiction_id": "makassarkota.go.id", "service_code": "003", "api_key": "x"},
+    )
+    assert refused.status_code == 403
+    discovery = client.get("/open311/discovery.json")
+    assert discovery.json is not None
+    assert discovery.json["endpoints"][0]["url"] == "https://smartcity.example/open311/v2/"
+
+
+def test_api_needs_a_key(client: FlaskClient, db: Database) -> None:
+    response = client.get("/api/makassar/requests")
+    assert response.status_code == 403
+    assert response.content_type == "application/problem+json"
+    assert response.json is not None
+    assert response.json["detail"] == "a valid API key is required (X-API-Key header)"
+    citizen_app = client.get("/api/makassar/requests", headers=key(db, Role.OPEN311_CLIENT))
+    assert citizen_app.status_code == 403
+    wrong_city = client.get("/api/makassar/requests", headers=key(db, Role.AUDITOR, city="baubau"))
+    assert wrong_city.status_code == 403
+
+
+def test_operator_sees_and_works_its_agency_queue(client: FlaskClient, db: Database) -> None:
+    headers = key(db, Role.OPERATOR, city="makassar", agency="dlh")
+    page = client.get("/api/makassar/requests?page_size=200", headers=headers)
+    assert page.status_code == 200
+    assert page.json is not None
+    items = page.json["items"]
+    assert items
+    assert {r["agency"] for r in items} == {"dlh"}
+    assert all(set(r["contact"]) <= {"name", "email", "phone"} for r in items)
+    other = client.get("/api/makassar/requests?agency=dpu", headers=headers)
+    assert other.status_code == 403
+    desk = ServiceDesk(db, CityProfile.builtin("makassar"), FixedClock(NOW))
+    target = fresh(desk, "003")  # waste: Dinas Lingkungan Hidup
+    moved = client.post(
+        f"/api/makassar/requests/{target.id}/transitions",
+        headers=headers,
+        json={"to": "verified", "notes": "Dicek", "expected_version": target.version},
+    )
+    assert moved.status_code == 200, moved.json
+    assert moved.json is not None
+    assert moved.json["status"] == "verified"
+    assert moved.json["history"][-1]["actor"].startswith("key:")
+    stale = client.post(
+        f"/api/makassar/requests/{target.id}/transitions",
+        headers=headers,
+        json={"to": "in_progress", "expected_version": target.version},
+    )
+    assert stale.status_code == 409
+    assert AuditLog(db).verify().intact
+    not_mine = next(r for r in desk.search(agency="dpu", limit=500))
+    assert (
+        client.post(
+            f"/api/makassar/requests/{not_mine.id}/transitions",
+            headers=headers,
+            json={"to": "verified"},
+        ).status_code
+        == 403
+    )
+
+
+def fresh(desk: ServiceDesk, service_code: str) -> ServiceRequest:
+    return desk.submit(
+        service_code, location=Location(address="Jl. Somba Opu 10"), description="Uji"
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "fields"),
+    [
+        ({"to": "flying"}, 400, ["to"]),
+        ({"to": "verified", "colour": "red"}, 400, ["colour"]),
+        ({"to": "rejected"}, 400, ["notes"]),
+        ({"to": "referred", "agency": 5}, 400, ["agency"]),
+        ([], 400, [""]),
+    ],
+)
+def test_transition_errors_are_problem_details(
+    client: FlaskClient, db: Database, body: Any, status: int, fields: list[str]
+) -> None:
+    target = fresh(ServiceDesk(db, CityProfile.builtin("makassar"), FixedClock(NOW)), "005")
+    response = client.post(
+        f"/api/makassar/requests/{target.id}/transitions", headers=key(db, Role.ADMIN), json=body
+    )
+    assert response.status_code == status
+    assert response.content_type == "application/problem+json"
+    assert response.json is not None
+    assert [e["field"] for e in response.json["errors"]] == fields
+
+
+def test_catalogue_admin_and_metrics(client: FlaskClient, db: Database) -> None:
+    admin = key(db, Role.ADMIN)
+    services = client.get("/api/baubau/services", headers=admin).json
+    assert services is not None
+    assert services[0]["standard"]["working_days"] == 10
+    new = {
+        "name": "Pohon tumbang",
+        "description": "",
+        "group": "Lingkungan",
+        "agency": "dlh",
+        "standard": {
+            "working_days": 2,
+            "fee": 0,
+            "requirements": [],
+            "procedure": [],
+            "output": "",
+            "complaint_channel": "",
+            "legal_basis": [],
+        },
+        "keywords": ["pohon"],
+        "type": "realtime",
+        "attributes": [],
+    }
+    assert client.put("/api/baubau/services/008", headers=admin, json=new).status_code == 200
+    bad = client.put("/api/baubau/services/009", headers=admin, json={**new, "agency": "nasa"})
+    assert bad.status_code == 400
+    assert (
+        client.put("/api/baubau/services/008", headers=key(db, Role.AUDITOR), json=new).status_code
+        == 403
+    )
+    figures = client.get(
+        "/api/makassar/metrics?start=2026-08-01T00:00:00%2B08:00", headers=admin
+    ).json
+    assert figures is not None
+    assert figures["received"] == 40
+    assert client.get("/api/nowhere/metrics", headers=admin).status_code == 404
+    assert client.get("/api/makassar/requests/overdue", headers=admin).status_code == 200
+    assert client.get("/api/makassar/requests?page=0", headers=admin).status_code == 400
+    assert client.get("/api/makassar/requests/999999", headers=admin).status_code == 404
+
+
+def test_unknown_paths_and_limits(client: FlaskClient, app: Flask) -> None:
+    missing = client.get("/nothing")
+    assert (missing.status_code, missing.content_type) == (404, "application/problem+json")
+    app.config["MAX_CONTENT_LENGTH"] = 100
+    big = client.post("/open311/v2/requests.json", data={"description": "x" * 500})
+    assert big.status_code == 413
+
+
+def test_cors_only_for_configured_origins(client: FlaskClient) -> None:
+    allowed = client.get("/healthz", headers={"Origin": "https://dasbor.example"})
+    assert allowed.headers["Access-Control-Allow-Origin"] == "https://dasbor.example"
+    other = client.get("/healthz", headers={"Origin": "https://evil.example"})
+    assert "Access-Control-Allow-Origin" not in other.headers
