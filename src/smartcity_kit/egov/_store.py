@@ -188,7 +188,7 @@ def request_from_row(row: Any) -> ServiceRequest:
         ),
         media_url=row.media_url,
         attributes=dict(row.attributes),
-        contact=_stored.structure(row.contact, Contact),
+        contact=_stored.structure(row.contact, Contact) if row.contact else Contact(),
         requested_at=row.requested_at,
         updated_at=row.updated_at,
         verify_due=row.verify_due,

@@ -101,6 +101,9 @@ class Database:
             )
         # The same pool, marked so that SQLite takes the write lock at BEGIN.
         self._write_engine = self._engine.execution_options(**{_WRITE: True})
+        self._writers: contextlib.AbstractContextManager[object] = (
+            threading.RLock() if backend == "sqlite" else contextlib.nullcontext()
+        )
 
     @staticmethod
     def _sqlite_engine(url: sa.URL, *, echo: bool) -> Engine:
@@ -166,7 +169,9 @@ class Database:
         Checks once that the database schema is current (see :meth:`require_current_schema`).
         """
         self.require_current_schema()
-        with self._write_engine.connect() as conn, conn.begin():
+        # SQLite has one writer at a time. Threads of this process queue on a lock and wake at
+        # once; without it they would poll SQLite's busy handler, which sleeps up to 100 ms.
+        with self._writers, self._write_engine.connect() as conn, conn.begin():
             yield conn
 
     @contextlib.contextmanager

@@ -26,7 +26,8 @@ def format_utc(instant: dt.datetime) -> str:
 
 def parse_utc(text: str) -> dt.datetime:
     """Fixed-width UTC text back to an aware datetime."""
-    return dt.datetime.strptime(text, _FORMAT).replace(tzinfo=dt.UTC)
+    # fromisoformat is C code and reads the trailing Z (Python 3.11+); strptime is 20x slower.
+    return dt.datetime.fromisoformat(text)
 
 
 class UtcDateTime(sa.types.TypeDecorator[dt.datetime]):

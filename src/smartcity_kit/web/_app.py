@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import math
+import threading
+import time
 
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
@@ -11,7 +14,7 @@ from smartcity_kit.core import Clock, SystemClock
 from smartcity_kit.egov import ServiceDesk
 from smartcity_kit.egov.open311 import Open311Handler
 from smartcity_kit.errors import SmartCityError
-from smartcity_kit.storage import ApiKeys, Database, Role
+from smartcity_kit.storage import ApiKeys, AuditLog, Database, Role
 from smartcity_kit.web._api import api
 from smartcity_kit.web._config import AppConfig
 from smartcity_kit.web._open311 import open311
@@ -20,6 +23,42 @@ from smartcity_kit.web._problems import problem, problem_for
 __all__ = ["create_app"]
 
 _log = logging.getLogger("smartcity_kit.web")
+#: How often the data version is read from the database (writes by other processes are seen
+#: within this time; this process's own writes at once).
+VERSION_CHECK_SECONDS = 0.1
+
+
+class _DataVersion:
+    """A cheap answer to "has the data changed?": this process's write count and the audit head.
+
+    Every change through the desks appends to the audit log in its own transaction, so the head
+    moves with every write, in any process. It is read at most every ``VERSION_CHECK_SECONDS``;
+    writes served by this process bump a local counter, so they are visible at once.
+    """
+
+    def __init__(self, audit: AuditLog) -> None:
+        self._audit = audit
+        self._lock = threading.Lock()
+        self._writes = 0
+        self._head = -1
+        self._checked = -math.inf
+
+    def __call__(self) -> tuple[int, int]:
+        now = time.monotonic()
+        with self._lock:
+            stale = now - self._checked > VERSION_CHECK_SECONDS
+        if stale:
+            head = self._audit.head_seq()
+            with self._lock:
+                self._head, self._checked = head, now
+        with self._lock:
+            return self._writes, self._head
+
+    def bump(self) -> None:
+        with self._lock:
+            self._writes += 1
+
+
 _POSTERS = (Role.OPEN311_CLIENT, Role.ADMIN, Role.OPERATOR)
 
 
@@ -40,6 +79,7 @@ def create_app(
     db = database or Database(config.database_url)
     clock = clock or SystemClock()
     keys = ApiKeys(db, clock)
+    version = _DataVersion(AuditLog(db, clock))
     desks = {city.slug: ServiceDesk(db, city, clock) for city in config.cities}
 
     def authorize(key: str | None) -> str | None:
@@ -54,7 +94,9 @@ def create_app(
         "db": db,
         "keys": keys,
         "desks": desks,
-        "open311": Open311Handler(list(desks.values()), authorize=authorize, clock=clock),
+        "open311": Open311Handler(
+            list(desks.values()), authorize=authorize, clock=clock, data_version=version
+        ),
     }
     app.register_blueprint(open311)
     app.register_blueprint(api)
@@ -80,6 +122,8 @@ def create_app(
 
     @app.after_request
     def headers(response: Response) -> Response:
+        if request.method not in ("GET", "HEAD", "OPTIONS") and response.status_code < 400:
+            version.bump()
         response.headers["X-Content-Type-Options"] = "nosniff"
         origin = request.headers.get("Origin")
         if origin and origin in config.cors_origins:

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from typing import Final
 
@@ -43,6 +46,7 @@ _SPEC_LIMIT: Final = 1000
 _DEFAULT_PAGE_SIZE: Final = 50
 _MAX_PAGE_SIZE: Final = 500
 _MAX_IDS: Final = 1000
+_CACHE_ENTRIES: Final = 512
 
 
 @attrs.frozen
@@ -102,6 +106,9 @@ class Open311Handler:
             when there is only one.
         authorize: Checks the ``api_key`` of a POST; returns the actor id or None (403).
         clock: Where "now" comes from (the default 90-day window of ``GET requests``).
+        data_version: A cheap call whose answer changes whenever the data does (the web app
+            passes the audit-log head). With it, GET answers are cached for ``cache_seconds``.
+        cache_seconds: How long a GET answer may be reused while the data version holds.
 
     Extensions beyond the spec (documented as such): ``page``/``page_size`` and
     ``updated_after``/``updated_before`` on ``GET requests``; ``extensions=true`` adds
@@ -116,12 +123,18 @@ class Open311Handler:
         *,
         authorize: Authorizer,
         clock: Clock | None = None,
+        data_version: Callable[[], object] | None = None,
+        cache_seconds: float = 5.0,
     ) -> None:
         if not desks:
             raise ValidationError.single("desks", "give at least one desk")
         self._desks = {d.city.jurisdiction_id: d for d in desks}
         self._authorize = authorize
         self._clock: Clock = clock or SystemClock()
+        self._version = data_version
+        self._cache_seconds = cache_seconds
+        self._cache: OrderedDict[tuple[object, ...], tuple[float, Response]] = OrderedDict()
+        self._cache_lock = threading.Lock()
 
     def handle(self, method: str, path: str, params: Mapping[str, Sequence[str]]) -> Response:
         """Answer one call. ``path`` is relative to the GeoReport root (``requests.json``).
@@ -131,14 +144,53 @@ class Open311Handler:
         """
         match = _ROUTE.match(path.strip("/"))
         fmt: Format = "json" if path.rstrip("/").endswith(".json") else "xml"
+        key = self._cache_key(method, path, params)
+        if key is not None:
+            cached = self._cached(key)
+            if cached is not None:
+                return cached
         try:
             if match is None:
                 raise _error(404, f"no such resource: {path.strip('/')[:100]}")
-            return self._route(method.upper(), match["resource"], match["id"], fmt, _Params(params))
+            answer = self._route(
+                method.upper(), match["resource"], match["id"], fmt, _Params(params)
+            )
         except _Problem as problem:
             return Response(
                 problem.status, codec.encode_errors(problem.errors, fmt), CONTENT_TYPES[fmt]
             )
+        if key is not None and answer.status == 200:
+            self._remember(key, answer)
+        return answer
+
+    # --- read cache ------------------------------------------------------------------------
+    # A GET answer is kept for a few seconds, keyed by the call and by the data version (the
+    # audit-log head, which every change through the desk advances in the same transaction), so
+    # a change is seen at once; only the 90-day default window may lag by the cache time.
+
+    def _cache_key(
+        self, method: str, path: str, params: Mapping[str, Sequence[str]]
+    ) -> tuple[object, ...] | None:
+        if self._version is None or method.upper() != "GET" or self._cache_seconds <= 0:
+            return None
+        query = tuple(sorted((k, tuple(v)) for k, v in params.items()))
+        return (path, query, self._version())
+
+    def _cached(self, key: tuple[object, ...]) -> Response | None:
+        now = time.monotonic()
+        with self._cache_lock:
+            hit = self._cache.get(key)
+            if hit is None or now - hit[0] > self._cache_seconds:
+                return None
+            self._cache.move_to_end(key)
+            return hit[1]
+
+    def _remember(self, key: tuple[object, ...], answer: Response) -> None:
+        with self._cache_lock:
+            self._cache[key] = (time.monotonic(), answer)
+            self._cache.move_to_end(key)
+            while len(self._cache) > _CACHE_ENTRIES:
+                self._cache.popitem(last=False)
 
     def discovery(self, fmt: Format, *, base_url: str, contact: str, key_service: str) -> Response:
         """The service discovery document for the endpoint at ``base_url``."""
@@ -369,22 +421,19 @@ class Open311Handler:
         attributes = self._attributes(params)
         description = params.one("description") or ""
         media_url = params.one("media_url")
-        problems.extend(check_text_fields(description, media_url))
-        if code is not None:
-            try:
-                service = desk.service(code)
-            except NotFoundError:
-                problems.append(FieldError("service_code", f"unknown service {code[:64]!r}"))
-            else:
+        if problems or code is None or location is None:
+            # Something is already wrong: check the rest too, so that every problem is listed.
+            problems.extend(check_text_fields(description, media_url))
+            if code is not None:
                 try:
-                    service.parse_attributes(attributes)
+                    desk.service(code).parse_attributes(attributes)
+                except NotFoundError:
+                    problems.append(FieldError("service_code", f"unknown service {code[:64]!r}"))
                 except ValidationError as e:
                     problems.extend(e.errors)
-        if problems:
             raise _Problem(400, [WireError(400, str(p)) for p in problems])
-        assert code is not None  # noqa: S101 - checked above
-        assert location is not None  # noqa: S101
         try:
+            # The desk checks the text fields and the answers, and stores nothing on error.
             created = desk.submit(
                 code,
                 location=location,
@@ -396,8 +445,8 @@ class Open311Handler:
             )
         except ValidationError as e:
             raise _Problem(400, [WireError(400, str(err)) for err in e.errors]) from None
-        except NotFoundError:  # pragma: no cover - the service was checked just above
-            raise _error(400, f"unknown service {code!r}") from None
+        except NotFoundError:
+            raise _error(400, f"service_code: unknown service {code[:64]!r}") from None
         notice = _notice(desk, created)
         body = codec.encode_created(
             [

@@ -1,0 +1,205 @@
+"""Open311 over HTTP: throughput and latency of the served app next to a bare Flask floor.
+
+Serves the app with waitress on SQLite with 100,000 stored requests, loads it with wrk on loopback
+(50 connections), and prints requests/s and p50/p99 latency for ``GET requests.json`` (50-item
+pages) and ``POST requests.json``, beside a bare Flask endpoint that returns the same bytes under
+the same server (the floor). Needs wrk (``apt-get install wrk``). Prints figures; not a test.
+
+Run: ``python benchmarks/open311_http.py [--requests 100000] [--seconds 15] [--connections 50]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import random
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests as http
+import sqlalchemy as sa
+
+from smartcity_kit.core import CityProfile, GeoPoint, RegionCode
+from smartcity_kit.egov import Classification, Contact, Location, ServiceRequest, Status
+from smartcity_kit.egov import _store as store
+from smartcity_kit.egov._demo import seed_demo
+from smartcity_kit.storage import ApiKeys, Database, Role, upgrade
+
+NOW = dt.datetime.now(dt.UTC)
+MAKASSAR = CityProfile.builtin("makassar")
+
+APP = """
+import sys
+import waitress
+from smartcity_kit.core import CityProfile
+from smartcity_kit.storage import Database
+from smartcity_kit.web import AppConfig, create_app
+db = Database(sys.argv[1])
+app = create_app(AppConfig(cities=(CityProfile.builtin("makassar"),)), database=db)
+waitress.serve(app, host="127.0.0.1", port=int(sys.argv[2]), threads=8, _quiet=True)
+"""
+FLOOR = """
+import sys
+from pathlib import Path
+import waitress
+from flask import Flask, Response
+body = Path(sys.argv[1]).read_bytes()
+app = Flask("floor")
+@app.route("/open311/v2/requests.json", methods=["GET", "POST"])
+def same_bytes():
+    return Response(body, content_type="application/json; charset=utf-8")
+waitress.serve(app, host="127.0.0.1", port=int(sys.argv[2]), threads=8, _quiet=True)
+"""
+POST_LUA = """
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+wrk.body = "api_key=KEY&service_code=003&lat=-5.14&long=119.42&description=Sampah+belum+diangkut"
+"""
+
+
+def fill(db: Database, count: int) -> None:
+    """Store ``count`` requests in bulk (the desk's own row mapping), spread over 90 days."""
+    seed_demo(db, now=NOW, requests_per_city=0)
+    rng = random.Random(1)
+    districts = [RegionCode(f"73.71.{n:02d}") for n in range(1, 16)]
+    rows = []
+    for n in range(count):
+        at = NOW - dt.timedelta(seconds=rng.randint(0, 89 * 86400))
+        request = ServiceRequest(
+            id=0,
+            city="makassar",
+            service_code=rng.choice(["002", "003", "004", "005"]),
+            classification=Classification.PENGADUAN,
+            status=rng.choice([Status.RECEIVED, Status.RESOLVED]),
+            agency="dpu",
+            description=f"Laporan uji nomor {n}",
+            location=Location(
+                point=GeoPoint(-5.1 - rng.random() / 10, 119.4 + rng.random() / 10),
+                district=rng.choice(districts),
+            ),
+            media_url=None,
+            attributes={},
+            contact=Contact(),
+            requested_at=at,
+            updated_at=at,
+            verify_due=at + dt.timedelta(days=3),
+            answer_due=None,
+            complete_due=at + dt.timedelta(days=14),
+        )
+        values = store.request_values(request)
+        rows.append(values)
+        if len(rows) == 10_000:
+            with db.transaction() as conn:
+                conn.execute(sa.insert(store.requests), rows)
+            rows.clear()
+    if rows:
+        with db.transaction() as conn:
+            conn.execute(sa.insert(store.requests), rows)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start(script: str, *args: str) -> tuple[subprocess.Popen[bytes], int]:
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-c", script, *args, str(port)])
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            http.get(f"http://127.0.0.1:{port}/open311/v2/requests.json", timeout=2)
+        except http.ConnectionError:
+            time.sleep(0.2)
+        else:
+            return proc, port
+    proc.kill()
+    msg = "server did not start"
+    raise RuntimeError(msg)
+
+
+def wrk(
+    url: str, seconds: int, connections: int, lua: Path | None = None
+) -> tuple[float, float, float]:
+    """requests/s, p50 ms, p99 ms."""
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url]
+    if lua is not None:
+        command[1:1] = ["-s", str(lua)]
+    out = subprocess.run(
+        command, capture_output=True, text=True, check=True, timeout=seconds + 60
+    ).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+
+    def ms(percent: str) -> float:
+        value, unit = re.search(rf"\s{percent}%\s+([\d.]+)(us|ms|s)", out).groups()  # type: ignore[union-attr]
+        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if errors:
+        print(f"  (warning: {errors.group(1)} non-2xx answers from {url})")
+    return rate, ms("50"), ms("99")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--requests", type=int, default=100_000)
+    parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--connections", type=int, default=50)
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("needs wrk: apt-get install wrk")
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{Path(tmp) / 'bench.db'}"
+        db = Database(url)
+        upgrade(db)
+        started = time.perf_counter()
+        fill(db, args.requests)
+        print(f"stored {args.requests:,} requests in {time.perf_counter() - started:.1f} s")
+        _, key = ApiKeys(db).create("bench", Role.OPEN311_CLIENT)
+        db.dispose()
+        lua = Path(tmp) / "post.lua"
+        lua.write_text(POST_LUA.replace("KEY", key))
+
+        app, app_port = start(APP, url)
+        page_url = f"http://127.0.0.1:{app_port}/open311/v2/requests.json?page=1&page_size=50"
+        body = http.get(page_url, timeout=10).content
+        (Path(tmp) / "page.json").write_bytes(body)
+        floor, floor_port = start(FLOOR, str(Path(tmp) / "page.json"))
+        floor_url = f"http://127.0.0.1:{floor_port}/open311/v2/requests.json"
+        try:
+            results = {
+                "GET requests.json (50 per page)": wrk(page_url, args.seconds, args.connections),
+                "floor: same bytes, bare Flask": wrk(floor_url, args.seconds, args.connections),
+                "POST requests.json": wrk(
+                    f"http://127.0.0.1:{app_port}/open311/v2/requests.json",
+                    args.seconds,
+                    args.connections,
+                    lua,
+                ),
+                "floor: POST, bare Flask": wrk(floor_url, args.seconds, args.connections, lua),
+            }
+        finally:
+            app.terminate()
+            floor.terminate()
+            app.wait(timeout=30)
+            floor.wait(timeout=30)
+    print(f"{args.connections} connections, {args.seconds} s each, waitress 8 threads, SQLite")
+    print(f"page of {len(body):,} bytes; {args.requests:,} requests stored")
+    for name, (rate, p50, p99) in results.items():
+        print(f"{name:<34} {rate:>9,.0f} req/s   p50 {p50:>7.1f} ms   p99 {p99:>7.1f} ms")
+    get_rate, floor_rate = (
+        results["GET requests.json (50 per page)"][0],
+        results["floor: same bytes, bare Flask"][0],
+    )
+    print(f"reads reach {100 * get_rate / floor_rate:.0f}% of the floor's throughput")
+
+
+if __name__ == "__main__":
+    main()
