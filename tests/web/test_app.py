@@ -12,6 +12,7 @@ from smartcity_kit.egov import Location, ServiceDesk, ServiceRequest
 from smartcity_kit.egov._demo import seed_demo
 from smartcity_kit.storage import ApiKeys, AuditLog, Database, Role
 from smartcity_kit.web import AppConfig, create_app
+from smartcity_kit.web import _app as web_app
 
 NOW = dt.datetime(2026, 11, 23, 1, 0, tzinfo=dt.UTC)
 
@@ -208,3 +209,37 @@ def test_cors_only_for_configured_origins(client: FlaskClient) -> None:
     assert allowed.headers["Access-Control-Allow-Origin"] == "https://dasbor.example"
     other = client.get("/healthz", headers={"Origin": "https://evil.example"})
     assert "Access-Control-Allow-Origin" not in other.headers
+
+
+def _count(client: FlaskClient) -> int:
+    listed = client.get(
+        "/open311/v2/requests.json?jurisdiction_id=makassarkota.go.id&page_size=500&page=1"
+    )
+    assert listed.json is not None
+    return len(listed.json)
+
+
+def test_cached_reads_see_writes_through_the_app_at_once(client: FlaskClient, db: Database) -> None:
+    before = _count(client)
+    assert _count(client) == before  # served from the cache
+    posted = client.post(
+        "/open311/v2/requests.json",
+        data={
+            "jurisdiction_id": "makassarkota.go.id",
+            "service_code": "005",
+            "address_string": "Jl. A",
+            "api_key": key(db, Role.OPEN311_CLIENT)["X-API-Key"],
+        },
+    )
+    assert posted.status_code == 201
+    assert _count(client) == before + 1
+
+
+def test_cached_reads_see_other_processes_writes_once_the_head_moves(
+    client: FlaskClient, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = _count(client)
+    # Another process writes straight through the desk: this app has not seen it.
+    fresh(ServiceDesk(db, CityProfile.builtin("makassar"), FixedClock(NOW)), "005")
+    monkeypatch.setattr(web_app, "VERSION_CHECK_SECONDS", 0.0)
+    assert _count(client) == before + 1
