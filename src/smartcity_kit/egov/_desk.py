@@ -75,6 +75,15 @@ def check_text_fields(description: object, media_url: object) -> list[FieldError
     return problems
 
 
+def _upsert(conn: Connection, table: sa.Table, values: Mapping[str, Any]) -> None:
+    """Insert a row, or update the one with the same (city, code)."""
+    key = (table.c.city == values["city"], table.c.code == values["code"])
+    if conn.execute(sa.select(table.c.code).where(*key)).first():
+        conn.execute(sa.update(table).where(*key).values(**values))
+    else:
+        conn.execute(sa.insert(table).values(**values))
+
+
 def _percentile(sorted_values: Sequence[int], q: float) -> float:
     """Nearest-rank percentile of already sorted values."""
     rank = max(1, math.ceil(q * len(sorted_values)))
@@ -109,22 +118,8 @@ class ServiceDesk:
         """Add an agency, or rename one with the same code."""
         self._own(agency.city)
         with self._db.transaction() as conn:
-            exists = conn.execute(
-                sa.select(store.agencies.c.code).where(
-                    store.agencies.c.city == agency.city, store.agencies.c.code == agency.code
-                )
-            ).first()
             values = {"city": agency.city, "code": agency.code, "name": agency.name}
-            if exists:
-                conn.execute(
-                    sa.update(store.agencies)
-                    .where(
-                        store.agencies.c.city == agency.city, store.agencies.c.code == agency.code
-                    )
-                    .values(name=agency.name)
-                )
-            else:
-                conn.execute(sa.insert(store.agencies).values(**values))
+            _upsert(conn, store.agencies, values)
             self._audit.append(
                 conn,
                 actor=actor,
@@ -153,13 +148,7 @@ class ServiceDesk:
         self._own(service.city)
         with self._db.transaction() as conn:
             self._require_agency(conn, service.agency, "agency")
-            table = store.services
-            key = (table.c.city == service.city, table.c.code == service.code)
-            values = store.service_values(service)
-            if conn.execute(sa.select(table.c.code).where(*key)).first():
-                conn.execute(sa.update(table).where(*key).values(**values))
-            else:
-                conn.execute(sa.insert(table).values(**values))
+            _upsert(conn, store.services, store.service_values(service))
             self._audit.append(
                 conn,
                 actor=actor,
