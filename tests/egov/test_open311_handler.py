@@ -87,7 +87,9 @@ def desk(db: Database, clock: FixedClock) -> ServiceDesk:
 
 @pytest.fixture
 def handler(desk: ServiceDesk, clock: FixedClock) -> Open311Handler:
-    return Open311Handler([desk], authorize=lambda k: "app:uji" if k == KEY else None, clock=clock)
+    return Open311Handler(
+        [desk], authorize=lambda k, _city: "app:uji" if k == KEY else None, clock=clock
+    )
 
 
 def form(**fields: str | list[str]) -> dict[str, list[str]]:
@@ -370,7 +372,7 @@ def test_unknown_things(handler: Open311Handler) -> None:
 def test_several_jurisdictions(db: Database, clock: FixedClock) -> None:
     makassar, baubau = build(db, clock, "makassar"), build(db, clock, "baubau")
     handler = Open311Handler(
-        [makassar, baubau], authorize=lambda k: "app" if k == KEY else None, clock=clock
+        [makassar, baubau], authorize=lambda k, _city: "app" if k == KEY else None, clock=clock
     )
     assert handler.handle("GET", "services.json", {}).status == 400
     assert (
@@ -452,7 +454,9 @@ def test_no_input_gives_a_500(method: str, path: str, params: Mapping[str, Seque
     upgrade(db)
     clock = FixedClock(NOW)
     desk = build(db, clock)
-    handler = Open311Handler([desk], authorize=lambda k: "app" if k == KEY else None, clock=clock)
+    handler = Open311Handler(
+        [desk], authorize=lambda k, _city: "app" if k == KEY else None, clock=clock
+    )
     response = handler.handle(method, path, params)
     assert response.status in (200, 201, 400, 403, 404, 405)
     if response.status >= 400:

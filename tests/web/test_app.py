@@ -243,3 +243,51 @@ def test_cached_reads_see_other_processes_writes_once_the_head_moves(
     fresh(ServiceDesk(db, CityProfile.builtin("makassar"), FixedClock(NOW)), "005")
     monkeypatch.setattr(web_app, "VERSION_CHECK_SECONDS", 0.0)
     assert _count(client) == before + 1
+
+
+def test_a_city_limited_key_posts_only_to_its_city(client: FlaskClient, db: Database) -> None:
+    baubau_app = key(db, Role.OPEN311_CLIENT, city="baubau")["X-API-Key"]
+    form = {"service_code": "005", "address_string": "Jl. Betoambari", "api_key": baubau_app}
+    to_makassar = client.post(
+        "/open311/v2/requests.json", data={**form, "jurisdiction_id": "makassarkota.go.id"}
+    )
+    assert to_makassar.status_code == 403
+    to_baubau = client.post(
+        "/open311/v2/requests.json", data={**form, "jurisdiction_id": "baubaukota.go.id"}
+    )
+    assert to_baubau.status_code == 201
+
+
+def test_cors_preflight(client: FlaskClient) -> None:
+    allowed = client.options(
+        "/api/makassar/requests",
+        headers={"Origin": "https://dasbor.example", "Access-Control-Request-Method": "GET"},
+    )
+    assert allowed.status_code == 200
+    assert "X-API-Key" in allowed.headers["Access-Control-Allow-Headers"]
+    assert allowed.headers["Access-Control-Allow-Origin"] == "https://dasbor.example"
+    other = client.options("/api/makassar/requests", headers={"Origin": "https://evil.example"})
+    assert "Access-Control-Allow-Headers" not in other.headers
+
+
+def test_metrics_default_window_uses_the_app_clock(client: FlaskClient, db: Database) -> None:
+    figures = client.get("/api/makassar/metrics", headers=key(db, Role.AUDITOR)).json
+    assert figures is not None
+    assert figures["end"] == NOW.isoformat()
+
+
+def test_health_reports_an_unreachable_database() -> None:
+    app = create_app(AppConfig(), database=Database("postgresql+psycopg://x@127.0.0.1:1/none"))
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.content_type == "application/problem+json"
+
+
+@pytest.mark.usefixtures("app")  # it seeds the demo
+def test_demo_history_is_never_in_the_future(db: Database) -> None:
+    desk = ServiceDesk(db, CityProfile.builtin("baubau"), FixedClock(NOW))
+    seeded = desk.search(limit=1000)
+    assert len(seeded) == 40
+    steps = [step for request in seeded for step in desk.history(request.id)]
+    assert len(steps) > len(seeded)  # the demo walks requests along
+    assert max(step.at for step in steps) <= NOW

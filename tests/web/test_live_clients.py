@@ -140,3 +140,19 @@ def test_client_errors(served: tuple[str, str, Database]) -> None:
         Open311Client(base, format="yaml")  # type: ignore[arg-type]
     discovery = Open311Client.discover(base.replace("/v2", "/discovery.xml"))
     assert discovery.endpoints[0].formats == ("text/xml", "application/json")
+
+
+def test_client_keeps_field_names_only_when_they_are_fields(
+    served: tuple[str, str, Database],
+) -> None:
+    base, key, _ = served
+    with pytest.raises(ValidationError) as info:
+        Open311Client(base, api_key=key).services()  # two jurisdictions: one is required
+    assert info.value.fields == ("",)
+    assert "jurisdiction_id is required" in str(info.value)
+    client = Open311Client(base, jurisdiction_id="makassarkota.go.id", api_key=key)
+    with pytest.raises(ValidationError, match="time zone"):
+        client.requests(start_date=dt.datetime(2026, 11, 1))  # noqa: DTZ001
+    with pytest.raises(ValidationError) as info:
+        client.create("001", lat=-5.1)
+    assert info.value.fields == ("long", "attribute[ukuran]")

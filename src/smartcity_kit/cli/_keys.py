@@ -74,7 +74,7 @@ def list_keys(url: str, as_json: bool) -> None:
 @click.argument("key_id")
 @db_option
 def revoke(key_id: str, url: str) -> None:
-    """Revoke a key at once (by the id shown in ``keys list``)."""
+    """Revoke a key at once (by the id that 'keys list' shows)."""
     with opened(url) as database:
         record = ApiKeys(database).revoke(key_id)
     click.echo(f"Key {record.key_id} ({record.name}) is revoked.")

@@ -28,12 +28,23 @@ DEMO_KEY_NAME = "demo open311 client"
 )
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64))
 @click.option(
+    "--public-url",
+    metavar="URL",
+    help="Where clients reach the app (behind a proxy), for the discovery document.",
+)
+@click.option(
     "--demo",
     is_flag=True,
     help="Upgrade the database and seed Makassar and Baubau with demo data (idempotent).",
 )
 def serve(  # noqa: PLR0913, PLR0917 - one parameter per option
-    url: str, host: str, port: int, cities: tuple[str, ...], threads: int, demo: bool
+    url: str,
+    host: str,
+    port: int,
+    cities: tuple[str, ...],
+    threads: int,
+    public_url: str | None,
+    demo: bool,
 ) -> None:
     """Serve Open311 GeoReport v2 and the staff API (needs the 'server' extra)."""
     try:
@@ -64,7 +75,8 @@ def serve(  # noqa: PLR0913, PLR0917 - one parameter per option
         database.require_current_schema()
         base = f"http://{host}:{port}"
         app = create_app(
-            AppConfig(database_url=url, cities=profiles, public_url=base), database=database
+            AppConfig(database_url=url, cities=profiles, public_url=public_url or base),
+            database=database,
         )
         click.echo(f"Serving {', '.join(p.name for p in profiles)} on {base}")
         click.echo(f"  Open311:   {base}/open311/v2/services.json")

@@ -166,12 +166,44 @@ def _catalogue(city: str) -> list[Service]:
     return services
 
 
-def _walk(desk: ServiceDesk, clock: FixedClock, rid: int, rng: random.Random, agency: str) -> None:
+class _Caught(Exception):  # noqa: N818 - internal: the demo's walk reached "now"
+    pass
+
+
+def _later(clock: FixedClock, now: dt.datetime, hours: int) -> None:
+    """Move the demo clock on, never past the real "now" (no history dated in the future)."""
+    if clock.now() + dt.timedelta(hours=hours) > now:
+        raise _Caught
+    clock.advance(hours=hours)
+
+
+def _walk(  # noqa: PLR0913, PLR0917 - the walk's state
+    desk: ServiceDesk,
+    clock: FixedClock,
+    now: dt.datetime,
+    rid: int,
+    rng: random.Random,
+    agency: str,
+) -> None:
     """Move a request along a plausible path, as staff would over the following days."""
+    try:
+        _steps(desk, clock, now, rid, rng, agency)
+    except _Caught:
+        return
+
+
+def _steps(  # noqa: PLR0913, PLR0917 - the walk's state
+    desk: ServiceDesk,
+    clock: FixedClock,
+    now: dt.datetime,
+    rid: int,
+    rng: random.Random,
+    agency: str,
+) -> None:
     fate = rng.random()
     if fate < 0.15:
         return
-    clock.advance(hours=rng.randint(2, 60))
+    _later(clock, now, rng.randint(2, 60))
     if fate < 0.22:
         desk.transition(
             rid, Status.REJECTED, actor="desk:demo", notes="Bukan kewenangan pemerintah kota"
@@ -183,17 +215,17 @@ def _walk(desk: ServiceDesk, clock: FixedClock, rid: int, rng: random.Random, ag
     desk.transition(rid, Status.VERIFIED, actor="desk:demo", notes="Laporan lengkap")
     if fate < 0.35:
         return
-    clock.advance(hours=rng.randint(4, 72))
+    _later(clock, now, rng.randint(4, 72))
     if fate < 0.45:
         other = rng.choice([a for a, _ in _AGENCIES if a != agency])
         desk.transition(
             rid, Status.REFERRED, actor="desk:demo", agency=other, notes="Didisposisikan"
         )
-        clock.advance(hours=rng.randint(4, 96))
+        _later(clock, now, rng.randint(4, 96))
     desk.transition(rid, Status.IN_PROGRESS, actor="opd:demo", notes="Petugas ke lokasi")
     if fate < 0.6:
         return
-    clock.advance(hours=rng.randint(8, 24 * 12))
+    _later(clock, now, rng.randint(8, 24 * 12))
     desk.transition(rid, Status.RESOLVED, actor="opd:demo", notes="Sudah ditangani")
 
 
@@ -245,6 +277,6 @@ def seed_demo(
                 classification=kind,
                 actor="citizen:demo",
             )
-            _walk(desk, clock, request.id, rng, request.agency)
+            _walk(desk, clock, now, request.id, rng, request.agency)
         counts[slug] = len(desk.search(limit=1_000_000))
     return counts

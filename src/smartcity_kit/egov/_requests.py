@@ -253,7 +253,7 @@ class ServiceRequest:
 
     @property
     def expected_at(self) -> dt.datetime | None:
-        """Open311 ``expected_datetime``: completion due under the standard; None once closed."""
+        """Completion due under the standard (Open311 ``expected_datetime``); None once closed."""
         return None if self.status.closed else self.complete_due
 
     def due_now(self) -> dt.datetime | None:

@@ -1,4 +1,4 @@
-"""Storage: the database, its migrations, and the tamper-evident audit log.
+"""Storage: the database, its migrations, the tamper-evident audit log, and API keys.
 
 SQLite by default, PostgreSQL for production, through one SQLAlchemy Core code path.
 """

@@ -43,9 +43,9 @@ class Role(enum.StrEnum):
     """What a key may do."""
 
     ADMIN = "admin"
-    """Everything: catalogue, keys, every agency's requests."""
+    """May do everything (catalogue, keys, every agency's requests)."""
     OPERATOR = "operator"
-    """Staff of one agency: works that agency's requests."""
+    """Staff of one agency, who work that agency's requests."""
     OPEN311_CLIENT = "open311-client"
     """An app that posts requests through Open311 (a citizen app, a kiosk)."""
     AUDITOR = "auditor"

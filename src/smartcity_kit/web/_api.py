@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from smartcity_kit.core import make_converter
+from smartcity_kit.core import Clock, make_converter
 from smartcity_kit.egov import Agency, Service, ServiceDesk, ServiceRequest, Status
 from smartcity_kit.errors import FieldError, NotFoundError, PermissionDeniedError, ValidationError
 from smartcity_kit.storage import ApiKey, ApiKeys, Role
@@ -278,7 +278,8 @@ def metrics(city: str) -> Response:
     """Transparency figures for ``start``..``end`` (default: the last 30 days)."""
     desk = _desk(city)
     require(_keys(), request, *_READERS, city=city)
-    end = _instant("end") or dt.datetime.now(dt.UTC)
+    clock: Clock = current_app.extensions["smartcity"]["clock"]
+    end = _instant("end") or clock.now()
     start = _instant("start") or end - dt.timedelta(days=30)
     m = desk.metrics(
         start,

@@ -8,6 +8,7 @@ import threading
 import time
 
 from flask import Flask, Response, jsonify, request
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from smartcity_kit.core import Clock, SystemClock
@@ -62,7 +63,7 @@ class _DataVersion:
 _POSTERS = (Role.OPEN311_CLIENT, Role.ADMIN, Role.OPERATOR)
 
 
-def create_app(
+def create_app(  # noqa: C901 - the app's hooks are closures over its parts
     config: AppConfig | None = None, *, database: Database | None = None, clock: Clock | None = None
 ) -> Flask:
     """The Flask app: Open311 at ``/open311/v2/``, the staff API at ``/api/``, ``/healthz``.
@@ -82,14 +83,17 @@ def create_app(
     version = _DataVersion(AuditLog(db, clock))
     desks = {city.slug: ServiceDesk(db, city, clock) for city in config.cities}
 
-    def authorize(key: str | None) -> str | None:
+    def authorize(key: str | None, city: str) -> str | None:
         found = keys.authenticate(key)
-        return found.actor if found is not None and found.role in _POSTERS else None
+        if found is None or found.role not in _POSTERS:
+            return None
+        return found.actor if found.city in (None, city) else None
 
     app = Flask("smartcity_kit.web")
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["smartcity"] = {
+        "clock": clock,
         "config": config,
         "db": db,
         "keys": keys,
@@ -104,8 +108,22 @@ def create_app(
     @app.get("/healthz")
     def healthz() -> Response:
         db.forget_schema_check()
-        db.require_current_schema()
+        try:
+            db.require_current_schema()
+        except SQLAlchemyError:
+            return problem(503, "the database cannot be reached")
         return jsonify({"status": "ok", "cities": sorted(desks)})
+
+    @app.before_request
+    def preflight() -> Response | None:
+        origin = request.headers.get("Origin")
+        if request.method != "OPTIONS" or not origin or origin not in config.cors_origins:
+            return None
+        response = app.make_default_options_response()
+        response.headers["Access-Control-Allow-Methods"] = "GET, POST, PUT, OPTIONS"
+        response.headers["Access-Control-Allow-Headers"] = "X-API-Key, Authorization, Content-Type"
+        response.headers["Access-Control-Max-Age"] = "600"
+        return response
 
     @app.errorhandler(SmartCityError)
     def our_error(error: SmartCityError) -> Response:

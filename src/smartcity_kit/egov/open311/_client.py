@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Final, Self, TypeVar
 
 import requests as http
 
+from smartcity_kit.core import ensure_utc
 from smartcity_kit.egov.open311 import _codec as codec
 from smartcity_kit.egov.open311._codec import Format
 from smartcity_kit.egov.open311._wire import (
@@ -164,9 +166,9 @@ class Open311Client:
         if service_code:
             params["service_code"] = ",".join(service_code)
         if start_date is not None:
-            params["start_date"] = start_date.isoformat()
+            params["start_date"] = ensure_utc(start_date, "start_date").isoformat()
         if end_date is not None:
-            params["end_date"] = end_date.isoformat()
+            params["end_date"] = ensure_utc(end_date, "end_date").isoformat()
         if status:
             params["status"] = ",".join(status)
         return self._get("requests", codec.decode_requests, params)
@@ -247,16 +249,9 @@ class Open311Client:
         described = "; ".join(e.description for e in errors) or response.reason or "no reason given"
         status = response.status_code
         if status == 400:
-            raise (
-                ValidationError(
-                    FieldError(*e.description.split(": ", 1))
-                    if ": " in e.description
-                    else FieldError("", e.description)
-                    for e in errors
-                )
-                if errors
-                else ValidationError.single("", described)
-            )
+            if errors:
+                raise ValidationError(_field_error(e.description) for e in errors)
+            raise ValidationError.single("", described)
         if status == 403:
             raise PermissionDeniedError(f"{url}: {described}")
         if status == 404:
@@ -271,3 +266,14 @@ class Open311Client:
             raise RemoteServiceError(
                 f"{response.url} answered something that is not GeoReport v2 {fmt}: {e}"
             ) from None
+
+
+_FIELD = re.compile(r"[a-z_][a-z0-9_]*(\[[^\]]*\])*(\[\])?")
+
+
+def _field_error(description: str) -> FieldError:
+    """``"lat: must be ..."`` names the field; other descriptions belong to the whole call."""
+    head, sep, rest = description.partition(": ")
+    if sep and _FIELD.fullmatch(head):
+        return FieldError(head, rest)
+    return FieldError("", description)

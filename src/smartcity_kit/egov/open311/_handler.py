@@ -33,8 +33,9 @@ from smartcity_kit.errors import FieldError, NotFoundError, ValidationError
 
 __all__ = ["Authorizer", "Open311Handler", "Response"]
 
-#: Turns an ``api_key`` (or None) into the actor id allowed to post, or None to refuse (403).
-Authorizer = Callable[[str | None], str | None]
+#: Turns an ``api_key`` (or None) and the city (slug) posted to into the actor id allowed to
+#: post there, or None to refuse (403).
+Authorizer = Callable[[str | None, str], str | None]
 
 CONTENT_TYPES: Final = {"xml": "text/xml; charset=utf-8", "json": "application/json; charset=utf-8"}
 _ROUTE = re.compile(
@@ -104,7 +105,8 @@ class Open311Handler:
     Args:
         desks: One desk per jurisdiction; ``jurisdiction_id`` picks one and may be left out
             when there is only one.
-        authorize: Checks the ``api_key`` of a POST; returns the actor id or None (403).
+        authorize: Checks the ``api_key`` of a POST for the city posted to; returns the actor id
+            or None (403).
         clock: Where "now" comes from (the default 90-day window of ``GET requests``).
         data_version: A cheap call whose answer changes whenever the data does (the web app
             passes the audit-log head). With it, GET answers are cached for ``cache_seconds``.
@@ -409,7 +411,7 @@ class Open311Handler:
     # --- creating requests -----------------------------------------------------------------
 
     def _create(self, desk: ServiceDesk, params: _Params, fmt: Format) -> Response:
-        actor = self._authorize(params.one("api_key"))
+        actor = self._authorize(params.one("api_key"), desk.city.slug)
         if actor is None:
             raise _error(403, "a valid api_key is required to post a request")
         problems: list[FieldError] = []
