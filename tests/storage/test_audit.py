@@ -97,6 +97,9 @@ def test_personal_data_is_masked_or_refused(db: Database) -> None:
         {"contact": "0812-3456-7890"},
         {"email": "warga@example.com"},
         {"nested": [{"npwp": "01.300.066.6-091.000"}]},
+        {"reference": "0013000666091000"},  # a bare 16-digit NPWP, no label
+        {"call_back": "0411 452 870"},  # a bare landline
+        {"kk": "7371101205080003"},
     ]
     for details in refused:
         with pytest.raises(ValidationError, match="personal data") as info:
@@ -106,6 +109,9 @@ def test_personal_data_is_masked_or_refused(db: Database) -> None:
     with pytest.raises(ValidationError, match="personal data"):
         log.record(actor="warga 081234567890", action="b", subject="c")
     assert log.head().seq == 1
+    # Ordinary numbers are not personal data.
+    fine = {"request": 1042, "amount": 1_500_000, "at": "2026-11-23T01:00:00Z", "seq": 12345678}
+    assert log.record(actor="a", action="b", subject="request:1042", details=fine).seq == 2
 
 
 def test_bad_fields_change_nothing(db: Database) -> None:

@@ -6,7 +6,7 @@ import datetime as dt
 import hashlib
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Final
 
 import attrs
@@ -14,7 +14,15 @@ import lokal
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from smartcity_kit.core import Clock, SystemClock, ensure_utc, make_converter
+from smartcity_kit.core import (
+    Clock,
+    Nkk,
+    Npwp,
+    PhoneNumber,
+    SystemClock,
+    ensure_utc,
+    make_converter,
+)
 from smartcity_kit.errors import FieldError, ValidationError
 from smartcity_kit.storage._database import Database
 from smartcity_kit.storage._types import format_utc, parse_utc
@@ -28,6 +36,7 @@ _HEX64 = re.compile(r"[0-9a-f]{64}")
 _LIMITS: Final = {"actor": 200, "action": 100, "subject": 200}
 # Cheap pre-check before the (slower) personal-data detector: long digit runs or an e-mail.
 _MAYBE_PERSONAL = re.compile(r"\d[\d .\-]{7,}\d|@")
+_DIGIT_RUN = re.compile(r"(?<![\w.])\d[\d .\-]{7,}\d(?![\w.])")
 _PERSONAL_TYPES: Final = ("NIK", "KK", "PHONE", "NPWP", "EMAIL")
 
 _metadata = sa.MetaData()
@@ -95,8 +104,28 @@ def entry_hash(  # noqa: PLR0913, PLR0917 - the hash covers every field, in orde
 def _personal_data_in(text: str) -> str | None:
     if not _MAYBE_PERSONAL.search(text):
         return None
-    found = lokal.detect_pii(text, types=_PERSONAL_TYPES, min_confidence="high")
-    return found[0].type if found else None
+    found = lokal.detect_pii(text, types=_PERSONAL_TYPES, min_confidence="medium")
+    if found:
+        return found[0].type
+    # The detector wants context ("NPWP ...", "telp ..."); a bare number that passes the
+    # identity rules is personal data all the same.
+    for run in _DIGIT_RUN.findall(text):
+        digits = re.sub(r"[ .\-]", "", run)
+        if len(digits) in (15, 16) and _passes(Npwp.parse, digits):
+            return "NPWP"
+        if len(digits) == 16 and _passes(Nkk.parse, digits):
+            return "KK"
+        if 9 <= len(digits) <= 14 and digits[0] in "08" and _passes(PhoneNumber.parse, digits):
+            return "PHONE"
+    return None
+
+
+def _passes(parse: Callable[[str], object], digits: str) -> bool:
+    try:
+        parse(digits)
+    except ValidationError:
+        return False
+    return True
 
 
 @attrs.frozen
