@@ -20,6 +20,7 @@ from smartcity_kit.core._time import (
     TimeZone,
     WorkingCalendar,
     ensure_utc,
+    parse_instant,
 )
 
 __all__ = [
@@ -53,4 +54,5 @@ __all__ = [
     "make_converter",
     "mask_name",
     "mask_nik",
+    "parse_instant",
 ]

@@ -22,6 +22,7 @@ __all__ = [
     "TimeZone",
     "WorkingCalendar",
     "ensure_utc",
+    "parse_instant",
 ]
 
 
@@ -77,6 +78,28 @@ def ensure_utc(value: dt.datetime, field: str = "time") -> dt.datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValidationError.single(field, "must have a time zone (store instants in UTC)")
     return value.astimezone(dt.UTC)
+
+
+def parse_instant(text: str, field: str = "time") -> dt.datetime:
+    """Read an ISO 8601 date-time with an offset (``Z``, ``+08:00``) from a query or a form.
+
+    A ``+`` that URL decoding turned into a space is read back as ``+``.
+
+    >>> parse_instant("2026-11-23T01:00:00Z")
+    datetime.datetime(2026, 11, 23, 1, 0, tzinfo=datetime.timezone.utc)
+    >>> parse_instant("2026-11-23T09:00:00 08:00").utcoffset()  # "+08:00" after URL decoding
+    datetime.timedelta(seconds=28800)
+
+    Raises:
+        ValidationError: Not a date-time, or one without an offset; the error names ``field``.
+    """
+    try:
+        parsed = dt.datetime.fromisoformat(text.strip().replace(" ", "+"))
+    except (ValueError, AttributeError):
+        parsed = None
+    if parsed is None or parsed.tzinfo is None:
+        raise ValidationError.single(field, "must be an ISO 8601 date-time with an offset")
+    return parsed
 
 
 @runtime_checkable

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from smartcity_kit.core import Clock, make_converter
+from smartcity_kit.core import Clock, make_converter, parse_instant
 from smartcity_kit.egov import Agency, Service, ServiceDesk, ServiceRequest, Status
 from smartcity_kit.errors import FieldError, NotFoundError, PermissionDeniedError, ValidationError
 from smartcity_kit.storage import ApiKey, ApiKeys, Role
@@ -90,15 +90,7 @@ def _request_json(
 
 def _instant(name: str) -> dt.datetime | None:
     value = request.args.get(name)
-    if not value:
-        return None
-    try:
-        parsed = dt.datetime.fromisoformat(value.replace(" ", "+"))
-    except ValueError:
-        parsed = None
-    if parsed is None or parsed.tzinfo is None:
-        raise ValidationError.single(name, "must be an ISO 8601 date-time with an offset")
-    return parsed
+    return parse_instant(value, name) if value else None
 
 
 def _page() -> tuple[int, int]:

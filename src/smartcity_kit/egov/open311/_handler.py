@@ -16,7 +16,14 @@ from typing import Final
 
 import attrs
 
-from smartcity_kit.core import Clock, GeoPoint, PhoneNumber, RegionCode, SystemClock
+from smartcity_kit.core import (
+    Clock,
+    GeoPoint,
+    PhoneNumber,
+    RegionCode,
+    SystemClock,
+    parse_instant,
+)
 from smartcity_kit.egov._desk import ServiceDesk, check_text_fields
 from smartcity_kit.egov._requests import Contact, Location, ServiceRequest, Status
 from smartcity_kit.egov.open311 import _codec as codec
@@ -339,13 +346,10 @@ class Open311Handler:
         if value is None:
             return None
         try:
-            parsed = dt.datetime.fromisoformat(value.replace(" ", "+"))
-        except ValueError:
-            parsed = None
-        if parsed is None or parsed.tzinfo is None:
-            problems.append(FieldError(name, "must be an ISO 8601 date-time with an offset"))
+            return parse_instant(value, name)
+        except ValidationError as e:
+            problems.extend(e.errors)
             return None
-        return parsed
 
     @staticmethod
     def _paging(params: _Params, problems: list[FieldError]) -> tuple[int | None, int]:
