@@ -5,7 +5,15 @@ import re
 import pytest
 from hypothesis import given
 
-from smartcity_kit.core import Nik, Nkk, PhoneNumber, Pseudonymiser, mask_name, mask_nik
+from smartcity_kit.core import (
+    Nik,
+    Nkk,
+    PhoneNumber,
+    Pseudonymiser,
+    find_personal_data,
+    mask_name,
+    mask_nik,
+)
 from smartcity_kit.errors import ValidationError
 from smartcity_kit.testing import strategies as city_st
 
@@ -57,3 +65,25 @@ def test_phone_pseudonym_ignores_spelling(phone: PhoneNumber) -> None:
     p = Pseudonymiser(KEY)
     national = "0" + phone.reveal()[3:]
     assert p.pseudonym(PhoneNumber.parse(national)) == p.pseudonym(phone)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("NIK saya 7371105508950001", "NIK"),
+        ("ref 0013000666091000", "NPWP"),
+        ("hubungi 0411 452 870", "PHONE"),
+        ("warga@example.com", "EMAIL"),
+        ("Lubang 2 meter di Jl. Veteran No. 12, RT 003/RW 005", None),
+        ("laporan 1042, biaya Rp1.500.000, pukul 2026-11-23T09:00:00+08:00", None),
+    ],
+)
+def test_find_personal_data(text: str, kind: str | None) -> None:
+    assert find_personal_data(text) == kind
+
+
+@given(city_st.niks(), city_st.phone_numbers())
+def test_any_real_number_is_found(nik: Nik, phone: PhoneNumber) -> None:
+    assert find_personal_data(f"pelapor {nik.reveal()}") in ("NIK", "KK", "NPWP")
+    national = "0" + phone.reveal()[3:]
+    assert find_personal_data(f"telp {national}") == "PHONE"

@@ -343,3 +343,17 @@ def test_any_sequence_of_moves_keeps_the_books_straight(moves: list[tuple[Status
     report = AuditLog(db).verify()
     assert report.intact
     assert len(AuditLog(db).entries(subject=f"request:{rid}")) == expected_history
+
+
+def test_published_text_holds_no_personal_numbers(desk: ServiceDesk) -> None:
+    """Descriptions and status notes go out through Open311, so personal numbers are refused."""
+    with pytest.raises(ValidationError, match="published and must not hold personal data") as info:
+        submit(desk, description="Tolong hubungi saya di 0812-3456-7890")
+    assert info.value.fields == ("description",)
+    assert "3456" not in str(info.value)
+    assert desk.search() == []
+    rid = submit(desk, description="Lubang 2 meter di depan rumah nomor 12")
+    with pytest.raises(ValidationError) as info:
+        desk.transition(rid, Status.VERIFIED, actor="desk", notes="NIK pelapor 7371105508950001")
+    assert info.value.fields == ("notes",)
+    assert desk.get(rid).status is Status.RECEIVED

@@ -10,6 +10,7 @@ from smartcity_kit.core._converter import Converter, make_converter
 from smartcity_kit.core._geo import BoundingBox, GeoPoint
 from smartcity_kit.core._ids import Nib, Nik, Nkk, Npwp, PhoneNumber, Sex
 from smartcity_kit.core._money import Rupiah
+from smartcity_kit.core._pii import find_personal_data
 from smartcity_kit.core._privacy import Pseudonymiser, Revealable, mask_name, mask_nik
 from smartcity_kit.core._regions import DATA_SOURCE, Region, RegionCode, RegionKind, RegionLevel
 from smartcity_kit.core._time import (
@@ -51,6 +52,7 @@ __all__ = [
     "TimeZone",
     "WorkingCalendar",
     "ensure_utc",
+    "find_personal_data",
     "make_converter",
     "mask_name",
     "mask_nik",

@@ -12,7 +12,7 @@ import attrs
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from smartcity_kit.core import CityProfile, Clock, SystemClock, ensure_utc
+from smartcity_kit.core import CityProfile, Clock, SystemClock, ensure_utc, find_personal_data
 from smartcity_kit.egov import _store as store
 from smartcity_kit.egov._catalog import Agency, Service, _looks_like_html
 from smartcity_kit.egov._requests import (
@@ -35,6 +35,11 @@ VERIFY_DAYS: Final = 3
 #: Working days for the agency a request was referred to to answer (SP4N-LAPOR!).
 ANSWER_DAYS: Final = 5
 _MAX_URL: Final = 2000
+# Descriptions and status notes are published through Open311: no personal numbers in them.
+_PUBLISHED: Final = (
+    "is published and must not hold personal data ({kind}); give contact details in the "
+    "contact fields"
+)
 
 
 @attrs.frozen
@@ -65,6 +70,8 @@ def check_text_fields(description: object, media_url: object) -> list[FieldError
         )
     elif _looks_like_html(description):
         problems.append(FieldError("description", "must be plain text, not HTML"))
+    elif kind := find_personal_data(description):
+        problems.append(FieldError("description", _PUBLISHED.format(kind=kind)))
     if media_url is not None and (
         not isinstance(media_url, str)
         or not media_url.startswith(("https://", "http://"))
@@ -295,6 +302,8 @@ class ServiceDesk:
             raise ValidationError.single(
                 "notes", f"must be text of at most {MAX_DESCRIPTION} characters"
             )
+        if kind := find_personal_data(notes):
+            raise ValidationError.single("notes", _PUBLISHED.format(kind=kind))
         with self._db.transaction() as conn:
             request = self._request(conn, request_id)
             if expected_version is not None and expected_version != request.version:

@@ -6,23 +6,14 @@ import datetime as dt
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any, Final
 
 import attrs
-import lokal
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from smartcity_kit.core import (
-    Clock,
-    Nkk,
-    Npwp,
-    PhoneNumber,
-    SystemClock,
-    ensure_utc,
-    make_converter,
-)
+from smartcity_kit.core import Clock, SystemClock, ensure_utc, find_personal_data, make_converter
 from smartcity_kit.errors import FieldError, ValidationError
 from smartcity_kit.storage._database import Database
 from smartcity_kit.storage._types import format_utc, parse_utc
@@ -34,10 +25,6 @@ GENESIS_HASH: Final = "0" * 64
 _FORMAT: Final = "smartcity-kit/audit/v1"
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 _LIMITS: Final = {"actor": 200, "action": 100, "subject": 200}
-# Cheap pre-check before the (slower) personal-data detector: long digit runs or an e-mail.
-_MAYBE_PERSONAL = re.compile(r"\d[\d .\-]{7,}\d|@")
-_DIGIT_RUN = re.compile(r"(?<![\w.])\d[\d .\-]{7,}\d(?![\w.])")
-_PERSONAL_TYPES: Final = ("NIK", "KK", "PHONE", "NPWP", "EMAIL")
 
 _metadata = sa.MetaData()
 entries_table = sa.Table(
@@ -99,33 +86,6 @@ def entry_hash(  # noqa: PLR0913, PLR0917 - the hash covers every field, in orde
         separators=(",", ":"),
     )
     return hashlib.sha256(encoded.encode()).hexdigest()
-
-
-def _personal_data_in(text: str) -> str | None:
-    if not _MAYBE_PERSONAL.search(text):
-        return None
-    found = lokal.detect_pii(text, types=_PERSONAL_TYPES, min_confidence="medium")
-    if found:
-        return found[0].type
-    # The detector wants context ("NPWP ...", "telp ..."); a bare number that passes the
-    # identity rules is personal data all the same.
-    for run in _DIGIT_RUN.findall(text):
-        digits = re.sub(r"[ .\-]", "", run)
-        if len(digits) in (15, 16) and _passes(Npwp.parse, digits):
-            return "NPWP"
-        if len(digits) == 16 and _passes(Nkk.parse, digits):
-            return "KK"
-        if 9 <= len(digits) <= 14 and digits[0] in "08" and _passes(PhoneNumber.parse, digits):
-            return "PHONE"
-    return None
-
-
-def _passes(parse: Callable[[str], object], digits: str) -> bool:
-    try:
-        parse(digits)
-    except ValidationError:
-        return False
-    return True
 
 
 @attrs.frozen
@@ -468,14 +428,14 @@ class AuditLog:
                 problems.append(FieldError(name, "must be non-empty text"))
             elif len(value) > _LIMITS[name]:
                 problems.append(FieldError(name, f"must be at most {_LIMITS[name]} characters"))
-            elif kind := _personal_data_in(value):
+            elif kind := find_personal_data(value):
                 problems.append(FieldError(name, f"looks like unmasked personal data ({kind})"))
         details_text = ""
         try:
             details_text = AuditLog._encode_details(details)
         except ValidationError as e:
             problems.extend(e.errors)
-        if kind := _personal_data_in(details_text):
+        if kind := find_personal_data(details_text):
             problems.append(
                 FieldError("details", f"looks like unmasked personal data ({kind}): mask it first")
             )

@@ -1,0 +1,59 @@
+"""Finding personal data in free text, before it is stored or published."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Final
+
+import lokal
+
+from smartcity_kit.core._ids import Nkk, Npwp, PhoneNumber
+from smartcity_kit.errors import ValidationError
+
+__all__ = ["find_personal_data"]
+
+# Cheap pre-check before the (slower) detector: long digit runs or an e-mail.
+_MAYBE_PERSONAL = re.compile(r"\d[\d .\-]{6,}\d|@")
+_DIGIT_RUN = re.compile(r"(?<![\w.])\d[\d .\-]{6,}\d(?![\w.])")
+_EMAIL = re.compile(r"[^@\s\"'<>(),;:]+@[^@\s\"'<>(),;:]+\.[A-Za-z]{2,}")
+_PERSONAL_TYPES: Final = ("NIK", "KK", "PHONE", "NPWP", "EMAIL")
+
+
+def find_personal_data(text: str) -> str | None:  # noqa: PLR0911 - one return per kind
+    """The kind of personal number or address in ``text``, or None.
+
+    The kinds: ``NIK``, ``KK``, ``NPWP``, ``PHONE``, ``EMAIL``.
+
+    lokal-id's detector finds numbers by their shape and the words around them; every bare run
+    of digits is also checked against the identity rules themselves. It does not find names.
+
+    >>> find_personal_data("Sudah ditelepon ke 0812-3456-7890")
+    'PHONE'
+    >>> find_personal_data("Lubang 2 meter di depan rumah nomor 12") is None
+    True
+    """
+    if not _MAYBE_PERSONAL.search(text):
+        return None
+    found = lokal.detect_pii(text, types=_PERSONAL_TYPES, min_confidence="medium")
+    if found:
+        return found[0].type
+    if _EMAIL.search(text):
+        return "EMAIL"
+    for run in _DIGIT_RUN.findall(text):
+        digits = re.sub(r"[ .\-]", "", run)
+        if len(digits) in (15, 16) and _passes(Npwp.parse, digits):
+            return "NPWP"
+        if len(digits) == 16 and _passes(Nkk.parse, digits):
+            return "KK"
+        if 8 <= len(digits) <= 14 and digits[0] in "08" and _passes(PhoneNumber.parse, digits):
+            return "PHONE"
+    return None
+
+
+def _passes(parse: Callable[[str], object], digits: str) -> bool:
+    try:
+        parse(digits)
+    except ValidationError:
+        return False
+    return True
