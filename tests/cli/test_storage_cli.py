@@ -126,3 +126,22 @@ def test_upgrade_and_verify_on_postgres() -> None:
         with admin.begin() as conn:
             conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+def test_audit_show_refuses_absurd_times(url: str) -> None:
+    _filled(url)
+    result = run("audit", "show", "--db", url, "--since", "0001-01-01T00:00+08:00")
+    assert result.exit_code == 2
+    assert "--since" in result.stderr
+
+
+def test_upgrade_refuses_a_database_from_a_newer_library(url: str) -> None:
+    run("db", "upgrade", "--db", url)
+    with Database(url).engine.begin() as conn:
+        conn.exec_driver_sql(
+            "UPDATE alembic_version SET version_num = 'storage_9999' "
+            "WHERE version_num LIKE 'storage%'"
+        )
+    result = run("db", "upgrade", "--db", url)
+    assert result.exit_code == 2
+    assert "upgraded by a newer smartcity-kit" in result.stderr

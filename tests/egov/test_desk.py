@@ -21,7 +21,12 @@ from smartcity_kit.egov import (
     ServiceStandard,
     Status,
 )
-from smartcity_kit.errors import ConflictError, NotFoundError, ValidationError
+from smartcity_kit.errors import (
+    ConflictError,
+    NotFoundError,
+    PermissionDeniedError,
+    ValidationError,
+)
 from smartcity_kit.storage import AuditLog, Database, upgrade
 
 MAKASSAR = CityProfile.builtin("makassar")
@@ -357,3 +362,43 @@ def test_published_text_holds_no_personal_numbers(desk: ServiceDesk) -> None:
         desk.transition(rid, Status.VERIFIED, actor="desk", notes="NIK pelapor 7371105508950001")
     assert info.value.fields == ("notes",)
     assert desk.get(rid).status is Status.RECEIVED
+
+
+def test_bad_enum_values_are_validation_errors(desk: ServiceDesk) -> None:
+    rid = submit(desk)
+    with pytest.raises(ValidationError, match="to: must be one of"):
+        desk.transition(rid, "flying", actor="desk")  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="classification"):
+        submit(desk, classification="gossip")
+
+
+def test_only_if_agency_is_checked_with_the_move(desk: ServiceDesk) -> None:
+    rid = submit(desk)
+    desk.transition(rid, Status.REFERRED, actor="desk", agency="dlh")
+    with pytest.raises(PermissionDeniedError, match="belongs to dlh"):
+        desk.transition(rid, Status.IN_PROGRESS, actor="opd:dpu", only_if_agency="dpu")
+    moved = desk.transition(rid, Status.IN_PROGRESS, actor="opd:dlh", only_if_agency="dlh")
+    assert moved.status is Status.IN_PROGRESS
+
+
+def test_personal_data_in_answers_is_refused(desk: ServiceDesk) -> None:
+    desk.save_service(
+        Service(
+            city="makassar",
+            code="009",
+            name="Lainnya",
+            description="",
+            group="",
+            agency="dpu",
+            standard=ServiceStandard(working_days=5),
+            attributes=(
+                ServiceAttribute(
+                    code="catatan", datatype=Datatype.TEXT, description="Catatan", order=1
+                ),
+            ),
+        ),
+        actor="admin",
+    )
+    with pytest.raises(ValidationError) as info:
+        desk.submit("009", location=HERE, attributes={"catatan": "NIK saya 7371105508950001"})
+    assert info.value.fields == ("attribute[catatan]",)

@@ -265,3 +265,9 @@ def test_any_bytes_give_a_list_or_a_validation_error(body: bytes) -> None:
         for single in (decode_definition, decode_discovery):
             with contextlib.suppress(ValidationError):
                 single(body, fmt)  # type: ignore[arg-type]
+
+
+def test_deeply_nested_xml_is_a_validation_error() -> None:
+    deep = b"<services>" + b"<a>" * 5000 + b"</a>" * 5000 + b"</services>"
+    with pytest.raises(ValidationError, match="not valid"):
+        decode_services(deep, "xml")

@@ -463,3 +463,49 @@ def test_no_input_gives_a_500(method: str, path: str, params: Mapping[str, Seque
         fmt = "json" if response.content_type.startswith("application/json") else "xml"
         assert decode_errors(response.body, fmt)  # type: ignore[arg-type]
         assert desk.search() == []
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"page": "²"}, "page"),
+        ({"page_size": "99999999999999999999"}, "page_size"),
+        ({"start_date": "0001-01-01T00:00:00+08:00"}, "start_date"),
+        ({"end_date": "9999-12-31T23:59:59+00:00"}, "end_date"),
+    ],
+)
+def test_odd_query_values_are_400_not_500(
+    handler: Open311Handler, params: dict[str, str], field: str
+) -> None:
+    response = handler.handle("GET", "requests.json", form(**params))
+    assert response.status == 400
+    assert json.loads(response.body)[0]["description"].startswith(f"{field}: ")
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"address_string": "Rumah Pak Andi, telp 0812-3456-7890"}, "address_string: is published"),
+        ({"address_id": "x" * 101}, "address_id: must be at most 100 characters"),
+        ({"attribute[size]": "besar", "attribute[hazards][]": "air"}, None),
+    ],
+)
+def test_published_fields_are_checked(
+    handler: Open311Handler, desk: ServiceDesk, changes: dict[str, str], expected: str | None
+) -> None:
+    status, body = post(handler, **{**GOOD, **changes})
+    if expected is None:
+        assert status == 201
+        return
+    assert status == 400
+    assert body[0]["description"].startswith(expected)
+    assert desk.search() == []
+
+
+def test_contact_never_leaves_through_open311(handler: Open311Handler) -> None:
+    post(handler, **GOOD, email="warga@example.com", first_name="Andi", phone="0812-3456-7890")
+    for path in ("requests.json", "requests.xml", "requests/1.json"):
+        body = handler.handle("GET", path, form(extensions="true")).body.decode()
+        assert "warga@example.com" not in body
+        assert "Andi" not in body
+        assert "3456" not in body

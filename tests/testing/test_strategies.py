@@ -41,6 +41,7 @@ def test_instants_are_utc(instant: dt.datetime) -> None:
 @given(city_st.geo_points(within=BoundingBox(south=-1, west=-1, north=1, east=1)))
 def test_geo_points_within_a_box(point: GeoPoint) -> None:
     assert -1 <= point.latitude <= 1
+    assert -1 <= point.longitude <= 1
 
 
 def test_geo_points_need_city_bounds() -> None:

@@ -7,8 +7,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from smartcity_kit.core import CityProfile, FixedClock
-from smartcity_kit.egov import Location, ServiceDesk, ServiceRequest
+from smartcity_kit.core import CityProfile, FixedClock, PhoneNumber
+from smartcity_kit.egov import Contact, Location, ServiceDesk, ServiceRequest
 from smartcity_kit.egov._demo import seed_demo
 from smartcity_kit.storage import ApiKeys, AuditLog, Database, Role
 from smartcity_kit.web import AppConfig, create_app
@@ -95,9 +95,24 @@ def test_operator_sees_and_works_its_agency_queue(client: FlaskClient, db: Datab
     assert items
     assert {r["agency"] for r in items} == {"dlh"}
     assert all(set(r["contact"]) <= {"name", "email", "phone"} for r in items)
+    desk = ServiceDesk(db, CityProfile.builtin("makassar"), FixedClock(NOW))
+    with_contact = desk.submit(
+        "003",
+        location=Location(address="Jl. Somba Opu 10"),
+        contact=Contact(
+            first_name="Andi", email="andi@example.com", phone=PhoneNumber.parse("081234567890")
+        ),
+    )
+    shown = client.get(f"/api/makassar/requests/{with_contact.id}", headers=headers).json
+    assert shown is not None
+    assert shown["contact"] == {
+        "name": "A***",
+        "email": "a***@example.com",
+        "phone": "0812****7890",
+    }
     other = client.get("/api/makassar/requests?agency=dpu", headers=headers)
     assert other.status_code == 403
-    desk = ServiceDesk(db, CityProfile.builtin("makassar"), FixedClock(NOW))
+    assert client.get("/api/makassar/metrics?agency=dpu", headers=headers).status_code == 403
     target = fresh(desk, "003")  # waste: Dinas Lingkungan Hidup
     moved = client.post(
         f"/api/makassar/requests/{target.id}/transitions",
@@ -277,8 +292,10 @@ def test_metrics_default_window_uses_the_app_clock(client: FlaskClient, db: Data
 
 
 def test_health_reports_an_unreachable_database() -> None:
-    app = create_app(AppConfig(), database=Database("postgresql+psycopg://x@127.0.0.1:1/none"))
+    unreachable = Database("postgresql+psycopg://x@127.0.0.1:1/none")
+    app = create_app(AppConfig(), database=unreachable)
     response = app.test_client().get("/healthz")
+    unreachable.dispose()
     assert response.status_code == 503
     assert response.content_type == "application/problem+json"
 

@@ -125,10 +125,11 @@ def test_our_client(served: tuple[str, str, Database], fmt: Format) -> None:
 
 def test_client_errors(served: tuple[str, str, Database]) -> None:
     base, _, _ = served
-    with pytest.raises(PermissionDeniedError):
-        Open311Client(base, jurisdiction_id="makassarkota.go.id", api_key="salah").create(
-            "001", lat=1, long=1
-        )
+    with (
+        Open311Client(base, jurisdiction_id="makassarkota.go.id", api_key="salah") as wrong,
+        pytest.raises(PermissionDeniedError),
+    ):
+        wrong.create("001", lat=1, long=1)
     with pytest.raises(RemoteServiceError, match="cannot reach"):
         Open311Client("http://127.0.0.1:9/open311/v2", timeout=(1, 1)).services()
     with pytest.raises(NotFoundError):

@@ -11,6 +11,7 @@ import click
 from sqlalchemy.exc import SQLAlchemyError
 
 from smartcity_kit.cli._output import echo_json, fail
+from smartcity_kit.core import parse_instant
 from smartcity_kit.errors import SmartCityError
 from smartcity_kit.storage import (
     DEFAULT_URL,
@@ -127,9 +128,12 @@ def _instant(value: str | None, name: str) -> dt.datetime | None:
         return None
     try:
         parsed = dt.datetime.fromisoformat(value)
-    except ValueError:
+        # No offset means UTC; then the same checks as every other instant read from input.
+        return parse_instant(
+            (parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)).isoformat(), name
+        )
+    except (ValueError, OverflowError):
         fail(f"{name}: must be an ISO 8601 date or date-time, e.g. 2026-11-23T08:00+08:00")
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
 @audit.command("show")

@@ -67,12 +67,12 @@ class Rupiah:
         match = _AMOUNT.fullmatch(text.strip())
         if match is None:
             raise ValidationError.single(
-                "amount", f"{text!r} is not an amount like 'Rp1.500.000' or '1500000'"
+                "amount", "is not an amount like 'Rp1.500.000' or '1500000'"
             )
         if match["sign1"] and match["sign2"]:
-            raise ValidationError.single("amount", f"{text!r} has two minus signs")
+            raise ValidationError.single("amount", "has two minus signs")
         if match["frac"] and int(match["frac"]) != 0:
-            raise ValidationError.single("amount", f"{text!r} has sen: use whole rupiah")
+            raise ValidationError.single("amount", "has sen: use whole rupiah")
         value = int(match["int"].replace(".", ""))
         return cls(-value if match["sign1"] or match["sign2"] else value)
 

@@ -121,13 +121,13 @@ class RegionCode:
             if widths is None or not _DIGITS_ONLY.fullmatch(cleaned):
                 raise ValidationError.single(
                     "region_code",
-                    f"{text!r}: must be 2, 4, 6 or 10 digits, or dotted like 73.71.10.1001",
+                    "must be 2, 4, 6 or 10 digits, or dotted like 73.71.10.1001",
                 )
             bounds = (0, 2, 4, 6, 10)
             segments = tuple(cleaned[bounds[i] : bounds[i + 1]] for i in range(widths))
         problem = _check_segments(segments)
         if problem:
-            raise ValidationError.single("region_code", f"{text!r}: {problem}")
+            raise ValidationError.single("region_code", problem)
         code = cls(".".join(segments))
         if must_exist and not code.exists:
             raise ValidationError.single(

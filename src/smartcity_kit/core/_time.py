@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 import functools
 from collections.abc import Iterable, Iterator
-from typing import Literal, Protocol, runtime_checkable
+from typing import Final, Literal, Protocol, runtime_checkable
 from zoneinfo import ZoneInfo
 
 import attrs
@@ -80,6 +80,11 @@ def ensure_utc(value: dt.datetime, field: str = "time") -> dt.datetime:
     return value.astimezone(dt.UTC)
 
 
+# Instants outside these years are typos, and near the ends of datetime's range they overflow.
+_EARLIEST_YEAR: Final = 1900
+_LATEST_YEAR: Final = 2999
+
+
 def parse_instant(text: str, field: str = "time") -> dt.datetime:
     """Read an ISO 8601 date-time with an offset (``Z``, ``+08:00``) from a query or a form.
 
@@ -99,6 +104,8 @@ def parse_instant(text: str, field: str = "time") -> dt.datetime:
         parsed = None
     if parsed is None or parsed.tzinfo is None:
         raise ValidationError.single(field, "must be an ISO 8601 date-time with an offset")
+    if not _EARLIEST_YEAR <= parsed.year <= _LATEST_YEAR:
+        raise ValidationError.single(field, f"must be between {_EARLIEST_YEAR} and {_LATEST_YEAR}")
     return parsed
 
 

@@ -184,10 +184,14 @@ def _walk(  # noqa: PLR0913, PLR0917 - the walk's state
     rid: int,
     rng: random.Random,
     agency: str,
+    previous: int | None,
 ) -> None:
-    """Move a request along a plausible path, as staff would over the following days."""
+    """Move a request along a plausible path, as staff would over the following days.
+
+    ``previous`` is an earlier request of the same city, which a duplicate points at.
+    """
     try:
-        _steps(desk, clock, now, rid, rng, agency)
+        _steps(desk, clock, now, rid, rng, agency, previous)
     except _Caught:
         return
 
@@ -199,6 +203,7 @@ def _steps(  # noqa: PLR0913, PLR0917 - the walk's state
     rid: int,
     rng: random.Random,
     agency: str,
+    previous: int | None,
 ) -> None:
     fate = rng.random()
     if fate < 0.15:
@@ -210,7 +215,8 @@ def _steps(  # noqa: PLR0913, PLR0917 - the walk's state
         )
         return
     if fate < 0.27:
-        desk.transition(rid, Status.DUPLICATE, actor="desk:demo", duplicate_of=max(1, rid - 1))
+        if previous is not None:
+            desk.transition(rid, Status.DUPLICATE, actor="desk:demo", duplicate_of=previous)
         return
     desk.transition(rid, Status.VERIFIED, actor="desk:demo", notes="Laporan lengkap")
     if fate < 0.35:
@@ -254,6 +260,7 @@ def seed_demo(
         districts = [r.code for r in Region.get(city.region_code).children()]
         bounds = city.bounds
         assert bounds is not None  # noqa: S101 - built-in cities have bounds
+        previous: int | None = None
         for n in range(existing, requests_per_city):
             start = (
                 now
@@ -277,6 +284,7 @@ def seed_demo(
                 classification=kind,
                 actor="citizen:demo",
             )
-            _walk(desk, clock, now, request.id, rng, request.agency)
+            _walk(desk, clock, now, request.id, rng, request.agency, previous)
+            previous = request.id
         counts[slug] = len(desk.search(limit=1_000_000))
     return counts

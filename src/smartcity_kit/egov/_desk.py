@@ -25,8 +25,14 @@ from smartcity_kit.egov._requests import (
     ServiceRequest,
     Status,
 )
-from smartcity_kit.errors import ConflictError, FieldError, NotFoundError, ValidationError
-from smartcity_kit.storage import AuditLog, Database
+from smartcity_kit.errors import (
+    ConflictError,
+    FieldError,
+    NotFoundError,
+    PermissionDeniedError,
+    ValidationError,
+)
+from smartcity_kit.storage import AuditLog, Database, update_versioned
 
 __all__ = ["ANSWER_DAYS", "VERIFY_DAYS", "Metrics", "ServiceDesk"]
 
@@ -61,9 +67,24 @@ class Metrics:
     on_time_share: float | None
 
 
-def check_text_fields(description: object, media_url: object) -> list[FieldError]:
-    """The problems with a request's description and media URL (empty when both are fine)."""
+def check_text_fields(
+    description: object,
+    media_url: object,
+    address: str | None = None,
+    answers: Mapping[str, object] | None = None,
+) -> list[FieldError]:
+    """The problems with a request's published text (empty when all is fine).
+
+    The description, address and free-text answers are published through Open311, so they must
+    be plain text without personal numbers; the media URL must be http(s).
+    """
     problems: list[FieldError] = []
+    if address is not None and (kind := find_personal_data(address)):
+        problems.append(FieldError("address_string", _PUBLISHED.format(kind=kind)))
+    for code, answer in (answers or {}).items():
+        texts = [answer] if isinstance(answer, str) else []
+        if any(kind := find_personal_data(t) for t in texts):
+            problems.append(FieldError(f"attribute[{code}]", _PUBLISHED.format(kind=kind)))
     if not isinstance(description, str) or len(description) > MAX_DESCRIPTION:
         problems.append(
             FieldError("description", f"must be text of at most {MAX_DESCRIPTION} characters")
@@ -80,6 +101,14 @@ def check_text_fields(description: object, media_url: object) -> list[FieldError
     ):
         problems.append(FieldError("media_url", "must be an http(s) URL"))
     return problems
+
+
+def _classification(value: object) -> Classification:
+    try:
+        return Classification(str(value))
+    except ValueError:
+        choices = ", ".join(Classification)
+        raise ValidationError.single("classification", f"must be one of {choices}") from None
 
 
 def _upsert(conn: Connection, table: sa.Table, values: Mapping[str, Any]) -> None:
@@ -206,7 +235,7 @@ class ServiceDesk:
             NotFoundError: No such service in this city.
             ValidationError: The description, media URL or attribute answers do not fit.
         """
-        problems = check_text_fields(description, media_url)
+        problems = check_text_fields(description, media_url, location.address)
         with self._db.transaction() as conn:
             service = self._service(conn, service_code)
             try:
@@ -214,6 +243,7 @@ class ServiceDesk:
             except ValidationError as e:
                 problems.extend(e.errors)
                 parsed = {}
+            problems += check_text_fields("", None, answers=parsed)
             if problems:
                 raise ValidationError(problems)
             now = ensure_utc(self._clock.now())
@@ -221,7 +251,7 @@ class ServiceDesk:
                 id=0,
                 city=self._city.slug,
                 service_code=service.code,
-                classification=Classification(classification),
+                classification=_classification(classification),
                 status=Status.RECEIVED,
                 agency=service.agency,
                 description=description,
@@ -269,7 +299,7 @@ class ServiceDesk:
             ).all()
         return [store.event_from_row(r) for r in rows]
 
-    def transition(  # noqa: PLR0913, PLR0912, C901 - one keyword per kind of step
+    def transition(  # noqa: PLR0913, PLR0912, PLR0915, C901 - one keyword per kind of step
         self,
         request_id: int,
         to: Status,
@@ -279,6 +309,7 @@ class ServiceDesk:
         agency: str | None = None,
         duplicate_of: int | None = None,
         expected_version: int | None = None,
+        only_if_agency: str | None = None,
     ) -> ServiceRequest:
         """Move a request to another status, with notes, and record who did it.
 
@@ -289,7 +320,9 @@ class ServiceDesk:
         - ``REOPENED`` restarts the verification deadline.
 
         With ``expected_version``, a request changed by someone else since it was read raises
-        :class:`~smartcity_kit.errors.ConflictError`.
+        :class:`~smartcity_kit.errors.ConflictError`. With ``only_if_agency``, the move happens only
+        while that agency is responsible (checked in the same transaction as the move), else
+        :class:`~smartcity_kit.errors.PermissionDeniedError`.
 
         Raises:
             ConflictError: The transition is not allowed from the current status, or the
@@ -297,7 +330,10 @@ class ServiceDesk:
             ValidationError: A needed field is missing or wrong.
             NotFoundError: No such request.
         """
-        to = Status(to)
+        try:
+            to = Status(to)
+        except ValueError:
+            raise ValidationError.single("to", "must be one of " + ", ".join(Status)) from None
         if not isinstance(notes, str) or len(notes) > MAX_DESCRIPTION:
             raise ValidationError.single(
                 "notes", f"must be text of at most {MAX_DESCRIPTION} characters"
@@ -306,6 +342,10 @@ class ServiceDesk:
             raise ValidationError.single("notes", _PUBLISHED.format(kind=kind))
         with self._db.transaction() as conn:
             request = self._request(conn, request_id)
+            if only_if_agency is not None and request.agency != only_if_agency:
+                raise PermissionDeniedError(
+                    f"request {request_id} belongs to {request.agency}, not {only_if_agency}"
+                )
             if expected_version is not None and expected_version != request.version:
                 raise ConflictError(
                     f"request {request_id} was changed by someone else (now version "
@@ -344,16 +384,9 @@ class ServiceDesk:
             request.status_notes = notes
             request.updated_at = now
             request.version += 1
-            result = conn.execute(
-                sa.update(store.requests)
-                .where(
-                    store.requests.c.id == request_id,
-                    store.requests.c.version == request.version - 1,
-                )
-                .values(**store.request_values(request))
-            )
-            if result.rowcount != 1:  # pragma: no cover - guarded by the transaction's lock
-                raise ConflictError(f"request {request_id} was changed by someone else: reload it")
+            values = store.request_values(request)
+            del values["version"]
+            update_versioned(conn, store.requests, {"id": request_id}, request.version - 1, values)
             self._record_event(conn, request, actor, notes)
             details: dict[str, Any] = {
                 "from": before.value,

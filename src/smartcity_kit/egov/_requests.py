@@ -174,6 +174,8 @@ class Location:
             )
         if self.address is not None and len(self.address) > 500:
             raise ValidationError.single("address_string", "must be at most 500 characters")
+        if self.address_id is not None and len(self.address_id) > 100:
+            raise ValidationError.single("address_id", "must be at most 100 characters")
         if self.district is not None and self.district.level != 3:
             raise ValidationError.single("district", "must be a kecamatan code (PP.KK.CC)")
 

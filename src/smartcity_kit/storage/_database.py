@@ -46,6 +46,8 @@ class Database:
 
     ``must_exist=True`` refuses to create a new SQLite file (for commands that only read).
 
+    SQL errors never carry the statement's parameters (rows hold personal data).
+
     Use :meth:`transaction` for writes: everything written inside commits together or not at all.
     The password in a URL never appears in ``repr()`` or in errors.
 
@@ -84,6 +86,7 @@ class Database:
                 self._engine = sa.create_engine(
                     parsed,
                     echo=echo,
+                    hide_parameters=True,
                     pool_size=10,
                     max_overflow=10,
                     pool_pre_ping=True,
@@ -110,11 +113,18 @@ class Database:
         in_memory = url.database in (None, "", ":memory:")
         if in_memory:
             engine = sa.create_engine(
-                url, echo=echo, poolclass=sa.StaticPool, connect_args={"check_same_thread": False}
+                url,
+                echo=echo,
+                hide_parameters=True,
+                poolclass=sa.StaticPool,
+                connect_args={"check_same_thread": False},
             )
         else:
             engine = sa.create_engine(
-                url, echo=echo, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+                url,
+                echo=echo,
+                hide_parameters=True,
+                connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
             )
 
         @event.listens_for(engine, "connect")

@@ -116,7 +116,10 @@ class ApiKeys:
         Raises:
             ValidationError: The name is empty, or an operator has no agency.
         """
-        role = Role(role)
+        try:
+            role = Role(role)
+        except ValueError:
+            raise ValidationError.single("role", "must be one of " + ", ".join(Role)) from None
         if not isinstance(name, str) or not _NAME.fullmatch(name):
             raise ValidationError.single(
                 "name", "must be 1-100 letters, digits, spaces, '.', '_' or '-'"

@@ -67,7 +67,11 @@ def upgrade(db: Database) -> tuple[str, ...]:
 
     Returns:
         The revisions the database is at afterwards.
+
+    Raises:
+        SchemaMismatchError: The database was upgraded by a newer smartcity-kit.
     """
+    pending_revisions(db)  # a database upgraded by a newer library: a clear error, not Alembic's
     cfg = _config()
     with db.engine.connect() as plain:
         conn = plain.execution_options(smartcity_write=True)

@@ -86,7 +86,7 @@ def niks(draw: st.DrawFn, sex: Sex | None = None, within: RegionCode | None = No
     """Valid NIKs with a real issuing district, a past birth date within the last 99 years."""
     district = draw(region_codes(level=RegionLevel.DISTRICT, within=within))
     today = _today()
-    born = draw(st.dates(min_value=today.replace(year=today.year - 99), max_value=today))
+    born = draw(st.dates(min_value=today - dt.timedelta(days=99 * 365), max_value=today))
     drawn_sex = sex if sex is not None else draw(st.sampled_from(Sex))
     day = born.day + (40 if drawn_sex is Sex.FEMALE else 0)
     serial = draw(st.integers(min_value=1, max_value=9999))
@@ -99,7 +99,7 @@ def nkks(draw: st.DrawFn, within: RegionCode | None = None) -> Nkk:
     """Valid NKKs (family-card numbers) with a real district and a past entry date."""
     district = draw(region_codes(level=RegionLevel.DISTRICT, within=within))
     today = _today()
-    entered = draw(st.dates(min_value=today.replace(year=today.year - 99), max_value=today))
+    entered = draw(st.dates(min_value=today - dt.timedelta(days=99 * 365), max_value=today))
     serial = draw(st.integers(min_value=1, max_value=9999))
     return Nkk(f"{district.value.replace('.', '')}{entered:%d%m%y}{serial:04d}")
 

@@ -93,12 +93,16 @@ def _instant(name: str) -> dt.datetime | None:
     return parse_instant(value, name) if value else None
 
 
+def _whole(text: str) -> bool:
+    return text.isascii() and text.isdigit() and len(text) <= 9
+
+
 def _page() -> tuple[int, int]:
     problems = []
     page_text, size_text = request.args.get("page", "1"), request.args.get("page_size", "50")
-    if not page_text.isdigit() or int(page_text) < 1:
+    if not _whole(page_text) or not 1 <= int(page_text) <= 1_000_000:
         problems.append(FieldError("page", "must be a whole number from 1"))
-    if not size_text.isdigit() or not 1 <= int(size_text) <= _MAX_PAGE_SIZE:
+    if not _whole(size_text) or not 1 <= int(size_text) <= _MAX_PAGE_SIZE:
         problems.append(FieldError("page_size", f"must be from 1 to {_MAX_PAGE_SIZE}"))
     if problems:
         raise ValidationError(problems)
@@ -261,6 +265,7 @@ def transition(city: str, request_id: int) -> Response:
         agency=agency,
         duplicate_of=duplicate_of,
         expected_version=version,
+        only_if_agency=key.agency if key.role is Role.OPERATOR else None,
     )
     return jsonify(_request_json(moved, history=True, desk=desk))
 
@@ -269,14 +274,14 @@ def transition(city: str, request_id: int) -> Response:
 def metrics(city: str) -> Response:
     """Transparency figures for ``start``..``end`` (default: the last 30 days)."""
     desk = _desk(city)
-    require(_keys(), request, *_READERS, city=city)
+    key = require(_keys(), request, *_READERS, city=city)
     clock: Clock = current_app.extensions["smartcity"]["clock"]
     end = _instant("end") or clock.now()
     start = _instant("start") or end - dt.timedelta(days=30)
     m = desk.metrics(
         start,
         end,
-        agency=request.args.get("agency") or None,
+        agency=_scope(key, request.args.get("agency") or None),
         service_code=request.args.get("service_code") or None,
     )
     return jsonify(

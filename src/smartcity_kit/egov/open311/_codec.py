@@ -295,9 +295,9 @@ def _read(data: bytes | str, fmt: Format) -> tuple[str | None, Any]:
             raise ValidationError.single("", "is not valid JSON") from None
     try:
         root = SafeET.fromstring(data)
+        return _local(root.tag), _xml_plain(root)
     except (ET.ParseError, DefusedXmlException, ValueError, RecursionError):
         raise ValidationError.single("", "is not valid (or not allowed) XML") from None
-    return _local(root.tag), _xml_plain(root)
 
 
 def _unwrap(value: Any) -> Any:

@@ -358,12 +358,12 @@ class Open311Handler:
             return None, _DEFAULT_PAGE_SIZE
         page, size = 1, _DEFAULT_PAGE_SIZE
         if page_text is not None:
-            if not page_text.isdigit() or not 1 <= int(page_text) <= 1_000_000:
+            if not _whole(page_text) or not 1 <= int(page_text) <= 1_000_000:
                 problems.append(FieldError("page", "must be a whole number from 1"))
             else:
                 page = int(page_text)
         if size_text is not None:
-            if not size_text.isdigit() or not 1 <= int(size_text) <= _MAX_PAGE_SIZE:
+            if not _whole(size_text) or not 1 <= int(size_text) <= _MAX_PAGE_SIZE:
                 problems.append(FieldError("page_size", f"must be from 1 to {_MAX_PAGE_SIZE}"))
             else:
                 size = int(size_text)
@@ -540,6 +540,11 @@ class Open311Handler:
                 if value is not None:
                     answers[name[len("attribute[") : -1]] = value
         return answers
+
+
+def _whole(text: str) -> bool:
+    """ASCII digits only ("²" is a digit to str.isdigit, but not to int)."""
+    return text.isascii() and text.isdigit() and len(text) <= 9
 
 
 def _notice(desk: ServiceDesk, request: ServiceRequest) -> str:
