@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Final, Self, TypeVar
@@ -95,7 +96,7 @@ class Open311Client:
 
     def definition(self, service_code: str) -> WireDefinition:
         """``GET services/{code}`` (only for services with ``metadata``)."""
-        return self._get(f"services/{service_code}", codec.decode_definition, {})
+        return self._get(f"services/{_segment(service_code)}", codec.decode_definition, {})
 
     def create(  # noqa: PLR0913 - the spec's fields
         self,
@@ -179,14 +180,14 @@ class Open311Client:
         Raises:
             NotFoundError: The server does not know it.
         """
-        found = self._get(f"requests/{service_request_id}", codec.decode_requests, {})
+        found = self._get(f"requests/{_segment(service_request_id)}", codec.decode_requests, {})
         if not found:
             raise NotFoundError(f"no request {service_request_id} at {self._base}")
         return found[0]
 
     def token(self, token: str) -> RequestCreated:
         """``GET tokens/{token}``: the request id once the server has one."""
-        found = self._get(f"tokens/{token}", codec.decode_created, {})
+        found = self._get(f"tokens/{_segment(token)}", codec.decode_created, {})
         if not found:
             raise NotFoundError(f"no token {token} at {self._base}")
         return found[0]
@@ -277,3 +278,8 @@ def _field_error(description: str) -> FieldError:
     if sep and _FIELD.fullmatch(head):
         return FieldError(head, rest)
     return FieldError("", description)
+
+
+def _segment(value: str) -> str:
+    """A value made safe to place in a URL path ("a/b" cannot reach another resource)."""
+    return urllib.parse.quote(str(value), safe="")

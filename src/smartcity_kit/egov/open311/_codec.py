@@ -75,7 +75,8 @@ _ITEMS: Final = {
     "answers": "answer",
 }
 MAX_BODY: Final = 10 * 1024 * 1024
-# Stands in for a required date-time that was missing; the error is reported, never returned.
+# Stands in for a missing date-time: where one is required the error is reported and the value
+# never returned; a discovery document without a changeset reads as the earliest instant.
 _EPOCH: Final = dt.datetime.min.replace(tzinfo=dt.UTC)
 
 

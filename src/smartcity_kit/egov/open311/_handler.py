@@ -55,6 +55,8 @@ _DEFAULT_PAGE_SIZE: Final = 50
 _MAX_PAGE_SIZE: Final = 500
 _MAX_IDS: Final = 1000
 _CACHE_ENTRIES: Final = 512
+#: When this GeoReport v2 implementation last changed (the discovery ``changeset``).
+API_CHANGED: Final = dt.datetime(2026, 11, 23, tzinfo=dt.UTC)
 
 
 @attrs.frozen
@@ -203,7 +205,7 @@ class Open311Handler:
 
     def discovery(self, fmt: Format, *, base_url: str, contact: str, key_service: str) -> Response:
         """The service discovery document for the endpoint at ``base_url``."""
-        changeset = dt.datetime(2026, 11, 23, tzinfo=dt.UTC)
+        changeset = API_CHANGED
         document = Discovery(
             changeset=changeset,
             contact=contact,
