@@ -266,7 +266,7 @@ class ServiceDesk:
                 complete_due=self._city.deadline(now, service.standard.working_days),
             )
             values = store.request_values(request)
-            inserted = conn.execute(sa.insert(store.requests).values(**values))
+            inserted = conn.execute(store.INSERT_REQUEST, values)
             request.id = int(inserted.inserted_primary_key[0])  # type: ignore[index]
             request.attributes = values["attributes"]
             self._record_event(conn, request, actor, "")
@@ -513,30 +513,18 @@ class ServiceDesk:
             raise ValidationError.single("city", f"this desk serves {self._city.slug!r}")
 
     def _require_agency(self, conn: Connection, code: str, field: str) -> None:
-        found = conn.execute(
-            sa.select(store.agencies.c.code).where(
-                store.agencies.c.city == self._city.slug, store.agencies.c.code == code
-            )
-        ).first()
+        found = conn.execute(store.AGENCY_EXISTS, {"city": self._city.slug, "code": code}).first()
         if found is None:
             raise ValidationError.single(field, f"no agency {code!r} in {self._city.slug}")
 
     def _service(self, conn: Connection, code: str) -> Service:
-        row = conn.execute(
-            sa.select(store.services).where(
-                store.services.c.city == self._city.slug, store.services.c.code == code
-            )
-        ).first()
+        row = conn.execute(store.SERVICE_BY_CODE, {"city": self._city.slug, "code": code}).first()
         if row is None:
             raise NotFoundError(f"no service {code!r} in {self._city.slug}")
         return store.service_from_row(row)
 
     def _request(self, conn: Connection, request_id: int) -> ServiceRequest:
-        row = conn.execute(
-            sa.select(store.requests).where(
-                store.requests.c.city == self._city.slug, store.requests.c.id == request_id
-            )
-        ).first()
+        row = conn.execute(store.REQUEST_BY_ID, {"city": self._city.slug, "id": request_id}).first()
         if row is None:
             raise NotFoundError(f"no request {request_id} in {self._city.slug}")
         return store.request_from_row(row)
@@ -545,12 +533,13 @@ class ServiceDesk:
         self, conn: Connection, request: ServiceRequest, actor: str, notes: str
     ) -> None:
         conn.execute(
-            sa.insert(store.events).values(
-                request_id=request.id,
-                at=request.updated_at,
-                actor=actor,
-                status=request.status.value,
-                notes=notes,
-                agency=request.agency,
-            )
+            store.INSERT_EVENT,
+            {
+                "request_id": request.id,
+                "at": request.updated_at,
+                "actor": actor,
+                "status": request.status.value,
+                "notes": notes,
+                "agency": request.agency,
+            },
         )

@@ -82,6 +82,20 @@ events = sa.Table(
     sa.Column("agency", sa.String(64), nullable=False),
 )
 
+# Statements on the hot path (a POST from a citizen), built once: SQLAlchemy then reuses their
+# cache keys and compiled forms instead of coercing every value on every call.
+SERVICE_BY_CODE = sa.select(services).where(
+    services.c.city == sa.bindparam("city"), services.c.code == sa.bindparam("code")
+)
+REQUEST_BY_ID = sa.select(requests).where(
+    requests.c.city == sa.bindparam("city"), requests.c.id == sa.bindparam("id")
+)
+AGENCY_EXISTS = sa.select(agencies.c.code).where(
+    agencies.c.city == sa.bindparam("city"), agencies.c.code == sa.bindparam("code")
+)
+INSERT_REQUEST = sa.insert(requests)
+INSERT_EVENT = sa.insert(events)
+
 # Rows hold the full contact (personal data is needed to answer the citizen); what leaves the
 # desk is masked by the callers that show it.
 _stored = make_converter(reveal_personal_data=True)

@@ -181,7 +181,8 @@ class Database:
         self.require_current_schema()
         # SQLite has one writer at a time. Threads of this process queue on a lock and wake at
         # once; without it they would poll SQLite's busy handler, which sleeps up to 100 ms.
-        with self._writers, self._write_engine.connect() as conn, conn.begin():
+        # The connection is taken from the pool before the lock, to keep the locked part short.
+        with self._write_engine.connect() as conn, self._writers, conn.begin():
             yield conn
 
     @contextlib.contextmanager

@@ -37,6 +37,8 @@ keys_table = sa.Table(
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("revoked_at", UtcDateTime, nullable=True),
 )
+# Built once: checked on every request that carries a key.
+_KEY_BY_ID = sa.select(keys_table).where(keys_table.c.key_id == sa.bindparam("key_id"))
 
 
 class Role(enum.StrEnum):
@@ -187,7 +189,7 @@ class ApiKeys:
             return None
         key_id, secret = match.groups()
         with self._db.reading() as conn:
-            row = conn.execute(sa.select(keys_table).where(keys_table.c.key_id == key_id)).first()
+            row = conn.execute(_KEY_BY_ID, {"key_id": key_id}).first()
         if row is None or row.revoked_at is not None:
             return None
         if not hmac.compare_digest(row.secret_hash, _hash(secret)):
