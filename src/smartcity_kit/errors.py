@@ -20,6 +20,7 @@ from collections.abc import Iterable, Sequence
 import attrs
 
 __all__ = [
+    "ConfigurationError",
     "ConflictError",
     "DeviceAuthError",
     "DeviceError",
@@ -127,6 +128,10 @@ class DeviceAuthError(DeviceError):
 
 class DeviceProtocolError(DeviceError):
     """The device answered something the protocol does not allow."""
+
+
+class ConfigurationError(SmartCityError):
+    """The deployment is missing a setting or has a wrong one (a secret key, a URL)."""
 
 
 class RemoteServiceError(SmartCityError):

@@ -1,9 +1,56 @@
 """Smart security: one registry for every CCTV camera in the city, whoever owns it.
 
 Cameras of any vendor are reached through :mod:`smartcity_kit.security.adapters`; what they
-report is normalized into :class:`CameraEvent`.
+report is normalized into :class:`CameraEvent`; :class:`FleetMonitor` keeps watch on their health.
 """
 
+from smartcity_kit.security._cameras import (
+    Camera,
+    CameraLocation,
+    CameraStatus,
+    CameraType,
+    Owner,
+    OwnerContact,
+    OwnerKind,
+    Purpose,
+    Site,
+)
 from smartcity_kit.security._events import CameraEvent, EventKind
+from smartcity_kit.security._inventory import EXPORT_FIELDS, IMPORT_FIELDS
+from smartcity_kit.security._registry import CameraRegistry
+from smartcity_kit.security._secrets import SECRET_KEY_VARIABLE, SecretBox
+from smartcity_kit.security.adapters import (
+    CameraAdapter,
+    Credentials,
+    DeviceInfo,
+    Endpoint,
+    StreamProfile,
+    Timeouts,
+    VendorProtocol,
+)
 
-__all__ = ["CameraEvent", "EventKind"]
+__all__ = [
+    "EXPORT_FIELDS",
+    "IMPORT_FIELDS",
+    "SECRET_KEY_VARIABLE",
+    "Camera",
+    "CameraAdapter",
+    "CameraEvent",
+    "CameraLocation",
+    "CameraRegistry",
+    "CameraStatus",
+    "CameraType",
+    "Credentials",
+    "DeviceInfo",
+    "Endpoint",
+    "EventKind",
+    "Owner",
+    "OwnerContact",
+    "OwnerKind",
+    "Purpose",
+    "SecretBox",
+    "Site",
+    "StreamProfile",
+    "Timeouts",
+    "VendorProtocol",
+]

@@ -9,6 +9,7 @@ from smartcity_kit.security.adapters._base import (
     Timeouts,
     VendorProtocol,
 )
+from smartcity_kit.security.adapters._factory import make_adapter
 from smartcity_kit.security.adapters._http import AuthMode, DeviceHttp, new_session
 
 __all__ = [
@@ -21,5 +22,6 @@ __all__ = [
     "StreamProfile",
     "Timeouts",
     "VendorProtocol",
+    "make_adapter",
     "new_session",
 ]
