@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from smartcity_kit.cli._cameras import cameras
 from smartcity_kit.cli._keys import keys
 from smartcity_kit.cli._nik import nik
 from smartcity_kit.cli._region import region
@@ -23,3 +24,4 @@ main.add_command(db)
 main.add_command(audit)
 main.add_command(keys)
 main.add_command(serve)
+main.add_command(cameras)

@@ -17,6 +17,7 @@ from smartcity_kit.security._cameras import (
 )
 from smartcity_kit.security._events import CameraEvent, EventKind
 from smartcity_kit.security._inventory import EXPORT_FIELDS, IMPORT_FIELDS
+from smartcity_kit.security._monitor import FleetMonitor, HealthCheck, PollSummary
 from smartcity_kit.security._registry import CameraRegistry
 from smartcity_kit.security._secrets import SECRET_KEY_VARIABLE, SecretBox
 from smartcity_kit.security.adapters import (
@@ -44,9 +45,12 @@ __all__ = [
     "DeviceInfo",
     "Endpoint",
     "EventKind",
+    "FleetMonitor",
+    "HealthCheck",
     "Owner",
     "OwnerContact",
     "OwnerKind",
+    "PollSummary",
     "Purpose",
     "SecretBox",
     "Site",

@@ -197,6 +197,30 @@ class CameraRegistry:
             )
         return self._secrets.open(secret)
 
+    def credentials_for(self, camera_ids: Iterable[str]) -> dict[str, Credentials]:
+        """Decrypted credentials of many cameras at once (those that have some).
+
+        Raises:
+            ConfigurationError: Credentials are stored but no (or another) key is set.
+        """
+        wanted = builtins.list(camera_ids)
+        found: dict[str, Credentials] = {}
+        c = store.cameras.c
+        with self._db.reading() as conn:
+            for start in range(0, len(wanted), 900):
+                chunk = wanted[start : start + 900]
+                rows = conn.execute(
+                    sa.select(c.id, c.secret).where(c.id.in_(chunk), c.secret.is_not(None))
+                )
+                for row in rows:
+                    if self._secrets is None:
+                        raise ConfigurationError(
+                            "cameras have stored credentials: "
+                            f"set {SECRET_KEY_VARIABLE} to use them"
+                        )
+                    found[row.id] = self._secrets.open(row.secret)
+        return found
+
     def remove(self, camera_id: str, *, actor: str) -> None:
         """Delete a camera from the registry (use status ``decommissioned`` to keep the record).
 

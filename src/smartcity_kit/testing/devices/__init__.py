@@ -11,11 +11,14 @@ from smartcity_kit.testing.devices._farm import (
     SimResponse,
     SimulatedDevice,
 )
+from smartcity_kit.testing.devices._fleet import VENDORS, simulated_fleet
 
 __all__ = [
+    "VENDORS",
     "DeviceFarm",
     "DeviceState",
     "SimRequest",
     "SimResponse",
     "SimulatedDevice",
+    "simulated_fleet",
 ]
