@@ -172,7 +172,7 @@ class FleetMonitor:
             old[1].close()
         return adapter
 
-    def _check(self, camera: Camera, credentials: Credentials | None) -> HealthCheck:
+    def _check(self, camera: Camera, credentials: Credentials | None) -> HealthCheck:  # noqa: C901
         started = time.perf_counter()
         now = ensure_utc(self._clock.now())
         result: dict[str, Any] = {"camera_id": camera.id, "checked_at": now, "online": False}
@@ -196,7 +196,12 @@ class FleetMonitor:
             except DeviceError:
                 result["online"] = True  # it answered, but has no usable clock
             if credentials is not None:
-                adapter.device_info()
+                # One round trip when the clock was read with the credentials (ISAPI, Dahua);
+                # ONVIF reads its clock without them, so the identity call proves them.
+                if not (
+                    "clock_drift" in result and getattr(adapter, "clock_needs_credentials", False)
+                ):
+                    adapter.device_info()
                 result["authenticated"] = True
                 result["online"] = True
             if self.snapshot:

@@ -31,7 +31,11 @@ __all__ = [
 ]
 
 #: Packages whose ``migrations/versions`` folder holds Alembic revisions, in dependency order.
-MIGRATION_PACKAGES: Final = ("smartcity_kit.storage", "smartcity_kit.egov", "smartcity_kit.security")
+MIGRATION_PACKAGES: Final = (
+    "smartcity_kit.storage",
+    "smartcity_kit.egov",
+    "smartcity_kit.security",
+)
 #: Serialises concurrent upgrades of one PostgreSQL database (an arbitrary, fixed key).
 _PG_LOCK_KEY: Final = 7_371_474_272
 

@@ -9,16 +9,27 @@ from smartcity_kit.security.adapters._base import (
     Timeouts,
     VendorProtocol,
 )
+from smartcity_kit.security.adapters._dahua import DahuaAdapter
 from smartcity_kit.security.adapters._factory import make_adapter
 from smartcity_kit.security.adapters._http import AuthMode, DeviceHttp, new_session
+from smartcity_kit.security.adapters._isapi import IsapiAdapter
+from smartcity_kit.security.adapters._multipart import EventStreamPolicy
+from smartcity_kit.security.adapters._onvif import OnvifAdapter, PullPointSettings
+from smartcity_kit.security.adapters._snapshot import HttpSnapshotAdapter
 
 __all__ = [
     "AuthMode",
     "CameraAdapter",
     "Credentials",
+    "DahuaAdapter",
     "DeviceHttp",
     "DeviceInfo",
     "Endpoint",
+    "EventStreamPolicy",
+    "HttpSnapshotAdapter",
+    "IsapiAdapter",
+    "OnvifAdapter",
+    "PullPointSettings",
     "StreamProfile",
     "Timeouts",
     "VendorProtocol",

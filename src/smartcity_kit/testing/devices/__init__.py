@@ -4,6 +4,7 @@
 each on its own port of 127.0.0.1.
 """
 
+from smartcity_kit.testing.devices._dahua import DahuaCamera
 from smartcity_kit.testing.devices._farm import (
     DeviceFarm,
     DeviceState,
@@ -12,13 +13,28 @@ from smartcity_kit.testing.devices._farm import (
     SimulatedDevice,
 )
 from smartcity_kit.testing.devices._fleet import VENDORS, simulated_fleet
+from smartcity_kit.testing.devices._isapi import (
+    HIKVISION_NAMESPACE,
+    ISAPI_NAMESPACE,
+    HikvisionCamera,
+)
+from smartcity_kit.testing.devices._jpeg import TINY_JPEG
+from smartcity_kit.testing.devices._onvif import OnvifCamera
+from smartcity_kit.testing.devices._snapshot import SnapshotCamera
 
 __all__ = [
+    "HIKVISION_NAMESPACE",
+    "ISAPI_NAMESPACE",
+    "TINY_JPEG",
     "VENDORS",
+    "DahuaCamera",
     "DeviceFarm",
     "DeviceState",
+    "HikvisionCamera",
+    "OnvifCamera",
     "SimRequest",
     "SimResponse",
     "SimulatedDevice",
+    "SnapshotCamera",
     "simulated_fleet",
 ]

@@ -32,6 +32,8 @@ __all__ = [
 
 _T = TypeVar("_T")
 _MAX_HEADER: Final = 64 * 1024
+#: Seconds an idle keep-alive connection stays open (cameras use 15-60 s).
+_IDLE_SECONDS: Final = 30.0
 _MAX_BODY: Final = 1024 * 1024
 _REASONS: Final = {
     200: "OK",
@@ -388,16 +390,22 @@ class DeviceFarm:
         self.close()
 
 
-async def _serve_connection(
+async def _serve_connection(  # noqa: PLR0911 - one return per way a connection ends
     device: SimulatedDevice, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
 ) -> None:
     try:
         while True:
-            request = await _read_request(reader)
+            try:
+                # Like a camera's web server, drop a connection left idle too long.
+                request = await asyncio.wait_for(_read_request(reader), _IDLE_SECONDS)
+            except TimeoutError:
+                return
             if request is None:
                 return
             if device.state is DeviceState.HANG:
-                await asyncio.sleep(3600)
+                # Never answer; let go when the client gives up (or after an hour).
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(reader.read(), 3600)
                 return
             await device._delay()  # noqa: SLF001 - the farm applies the device's latency
             if device.state is not DeviceState.UP:
@@ -414,7 +422,10 @@ async def _serve_connection(
     except (ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
         return
     except asyncio.CancelledError:
-        raise
+        # DeviceFarm.close() cancels connections still open (hung devices, event streams).
+        # End quietly: Python 3.11's StreamReaderProtocol calls task.exception() on its
+        # handler task, which on a cancelled task logs a spurious CancelledError traceback.
+        return
     finally:
         with contextlib.suppress(Exception):
             writer.close()
@@ -469,6 +480,13 @@ async def _write_response(
     head.append("Connection: close")
     writer.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1"))
     await writer.drain()
-    async for chunk in response.stream:
-        writer.write(chunk)
-        await writer.drain()
+    try:
+        async for chunk in response.stream:
+            writer.write(chunk)
+            await writer.drain()
+    finally:
+        # When the client goes away, close the stream now: left to the garbage collector (it
+        # sits in a reference cycle with the connection error), its cleanup would wait.
+        aclose = getattr(response.stream, "aclose", None)
+        if aclose is not None:
+            await aclose()

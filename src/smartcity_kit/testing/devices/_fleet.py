@@ -1,4 +1,4 @@
-"""A simulated fleet: many cameras of mixed vendors on one farm, and the inventory that lists them."""
+"""A simulated fleet: many cameras of mixed vendors on one farm, and their inventory."""
 
 from __future__ import annotations
 
