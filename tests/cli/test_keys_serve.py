@@ -13,6 +13,7 @@ import requests as http
 from click.testing import CliRunner
 
 from smartcity_kit.cli import main
+from smartcity_kit.security import CameraRegistry, FleetMonitor
 from smartcity_kit.storage import ApiKeys, Database
 
 
@@ -93,6 +94,17 @@ def test_serve_demo_answers_and_stops(tmp_path: Path) -> None:
                 "006",
                 "007",
             ]
+            # The demo's simulated cameras are registered and polled in the background.
+            registry = CameraRegistry(Database(f"sqlite:///{tmp_path / 'demo.db'}"), secrets=None)
+            monitor = FleetMonitor(registry)
+            while time.monotonic() < deadline and len(monitor.latest()) < 24:
+                time.sleep(0.5)
+            cameras = registry.list()
+            assert len(cameras) == 24
+            assert {c.city for c in cameras} == {"makassar", "baubau"}
+            checks = monitor.latest()
+            assert sum(h.online for h in checks) == 22
+            assert all(h.authenticated for h in checks if h.online)
         finally:
             proc.send_signal(signal.SIGINT)
             out, _ = proc.communicate(timeout=30)

@@ -78,9 +78,22 @@ def serve(  # noqa: PLR0913, PLR0917 - one parameter per option
             AppConfig(database_url=url, cities=profiles, public_url=public_url or base),
             database=database,
         )
+        fleet = None
+        if demo:
+            from smartcity_kit.cli._demo_fleet import CAMERAS_PER_CITY, start_demo_fleet  # noqa: PLC0415
+
+            fleet = start_demo_fleet(database, profiles)
+            click.echo(
+                f"Demo cameras: {CAMERAS_PER_CITY} simulated cameras per city on 127.0.0.1, "
+                "polled every 30 s (smartcity-kit cameras list)"
+            )
         click.echo(f"Serving {', '.join(p.name for p in profiles)} on {base}")
         click.echo(f"  Open311:   {base}/open311/v2/services.json")
         click.echo(f"  Discovery: {base}/open311/discovery.json")
         click.echo(f"  Staff API: {base}/api/cities")
         click.echo(f"  Health:    {base}/healthz")
-        waitress.serve(app, host=host, port=port, threads=threads, ident="smartcity-kit")
+        try:
+            waitress.serve(app, host=host, port=port, threads=threads, ident="smartcity-kit")
+        finally:
+            if fleet is not None:
+                fleet.stop()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import builtins
 import datetime as dt
+import logging
 import threading
 import time
 from collections import defaultdict
@@ -14,6 +15,7 @@ from typing import Any, Final
 import attrs
 import requests
 import sqlalchemy as sa
+from sqlalchemy.exc import SQLAlchemyError
 
 from smartcity_kit.core import Clock, SystemClock, ensure_utc
 from smartcity_kit.errors import (
@@ -21,6 +23,7 @@ from smartcity_kit.errors import (
     DeviceAuthError,
     DeviceError,
     DeviceUnreachableError,
+    SmartCityError,
     ValidationError,
 )
 from smartcity_kit.security import _store as store
@@ -33,6 +36,7 @@ from smartcity_kit.storage import Database
 
 __all__ = ["FleetMonitor", "HealthCheck", "PollSummary"]
 
+_log = logging.getLogger("smartcity_kit.security")
 _MAX_ERROR: Final = 300
 _BATCH: Final = 500
 
@@ -277,10 +281,24 @@ class FleetMonitor:
         )
 
     def run(self, interval: float, stop: threading.Event) -> None:
-        """Poll every ``interval`` seconds until ``stop`` is set (for a background thread)."""
+        """Poll every ``interval`` seconds until ``stop`` is set (for a background thread).
+
+        A sweep that fails (the database is away) is logged and the next one tried on time.
+        """
         while not stop.is_set():
             started = time.monotonic()
-            self.poll()
+            try:
+                summary = self.poll()
+            except (SmartCityError, SQLAlchemyError) as e:
+                _log.warning("fleet poll failed: %s", type(e).__name__)
+            else:
+                _log.info(
+                    "fleet poll: %d checked, %d online, %d offline in %.1f s",
+                    summary.checked,
+                    summary.online,
+                    summary.offline,
+                    summary.seconds,
+                )
             stop.wait(max(0.0, interval - (time.monotonic() - started)))
 
     def _record_breaker(self, camera_id: str, health: HealthCheck) -> None:
