@@ -157,6 +157,8 @@ def test_sites_group_cameras(registry: CameraRegistry) -> None:
 
 
 def test_models_refuse_bad_values() -> None:
+    with pytest.raises(ValidationError, match="snapshot_uri"):
+        camera(1, protocol=VendorProtocol.HTTP_SNAPSHOT)
     with pytest.raises(ValidationError, match="id"):
         camera(1, id="has space")
     with pytest.raises(ValidationError, match="credentials"):
@@ -273,13 +275,18 @@ def cameras(draw: st.DrawFn) -> Camera:
             st.floats(95, 141, allow_nan=False).map(lambda f: round(f, 6)),
         )
     )
+    protocol = draw(st.sampled_from(VendorProtocol))
+    streams = (StreamProfile("main", "main", "rtsp://10.20.0.2:554/Streaming/Channels/101"),)
+    if protocol is VendorProtocol.HTTP_SNAPSHOT:
+        streams = (StreamProfile("main", "main", "", "http://10.20.0.2/snap.jpg"),)
     return camera(
         number,
         name=draw(_names),
+        streams=streams,
         owner=Owner(
             kind, draw(st.from_regex(r"[a-z][a-z0-9-]{0,20}", fullmatch=True)), "Pemilik", contact
         ),
-        protocol=draw(st.sampled_from(VendorProtocol)),
+        protocol=protocol,
         endpoint=Endpoint(
             draw(st.ip_addresses(v=4).map(str)),
             draw(st.integers(1, 65535)),

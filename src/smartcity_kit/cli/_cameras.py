@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -9,6 +10,7 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Final
 
@@ -148,6 +150,14 @@ def list_cameras(  # noqa: PLR0913, PLR0917 - one option per filter
     click.echo(f"{len(found)} camera(s)", err=True)
 
 
+def _state(health: HealthCheck) -> str:
+    if not health.online:
+        return "offline"
+    if health.authenticated is False:
+        return "auth failed"
+    return "no snapshot" if health.snapshot_ok is False else "online"
+
+
 def _camera_json(camera: Camera, health: HealthCheck | None) -> dict[str, Any]:
     return {
         "id": camera.id,
@@ -202,6 +212,8 @@ def probe(address: str, vendor: str, user: str | None, use_https: bool, timeout:
         )
     except (SmartCityError, ValueError) as e:
         fail(f"address: {e}")
+    if not user and vendor in {"isapi", "dahua"}:
+        fail(f"--user is needed: {vendor} cameras answer only with credentials")
     credentials = None
     if user:
         password = os.environ.get(PASSWORD_VARIABLE)
@@ -284,6 +296,7 @@ def poll(concurrency: int, timeout: float, snapshot: bool, as_json: bool, url: s
                 "offline": summary.offline,
                 "auth_failed": summary.auth_failed,
                 "skipped": summary.skipped,
+                "snapshot_failed": summary.snapshot_failed,
                 "went_online": list(summary.went_online),
                 "went_offline": list(summary.went_offline),
                 "seconds": summary.seconds,
@@ -302,14 +315,11 @@ def poll(concurrency: int, timeout: float, snapshot: bool, as_json: bool, url: s
             ),
         ]
     )
-    down = [h for h in latest if not h.online or h.authenticated is False]
+    down = [h for h in latest if not h.online or h.authenticated is False or h.snapshot_ok is False]
     if down:
         click.echo("")
         rows = [("CAMERA", "STATE", "WHY")]
-        rows += [
-            (h.camera_id, "offline" if not h.online else "auth failed", h.error or "")
-            for h in down[:50]
-        ]
+        rows += [(h.camera_id, _state(h), h.error or "") for h in down[:50]]
         table(rows)
 
 
@@ -335,20 +345,33 @@ def events(camera_id: str, limit: int, no_follow: bool, url: str) -> None:
         if no_follow:
             return
         stop = threading.Event()
-        signal.signal(signal.SIGTERM, lambda *_: stop.set())
         adapter = registry.adapter(camera)
         click.echo(
             f"Following {camera.id} ({camera.protocol.value} at {camera.endpoint}); Ctrl-C stops.",
             err=True,
         )
-        try:
-            for event in adapter.events(camera.id, stop=stop):
-                monitor.record_events([event])
-                click.echo(_event_line(event))
-        except KeyboardInterrupt:
-            stop.set()
-        finally:
-            adapter.close()
+        with _stop_on_sigterm(stop):
+            try:
+                for event in adapter.events(camera.id, stop=stop):
+                    monitor.record_events([event])
+                    click.echo(_event_line(event))
+            except KeyboardInterrupt:
+                stop.set()
+            finally:
+                adapter.close()
+
+
+@contextlib.contextmanager
+def _stop_on_sigterm(stop: threading.Event) -> Iterator[None]:
+    """Set ``stop`` on SIGTERM while the block runs (main thread only); restore the handler."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _event_line(event: CameraEvent) -> str:
@@ -395,13 +418,11 @@ def simulate(  # noqa: PLR0913, PLR0917 - one parameter per option
     count: int, vendor: str, latency: float, dead: float, inventory: Path, seconds: float
 ) -> None:
     """Run simulated cameras on 127.0.0.1 and write an inventory file to import."""
-    try:
-        from smartcity_kit.testing.devices import DeviceFarm, simulated_fleet  # noqa: PLC0415
-    except ImportError:  # pragma: no cover - the testing extra is missing
-        fail("simulated cameras need the testing extra: pip install 'smartcity-kit[testing]'")
+    from smartcity_kit.testing.devices import DeviceFarm, simulated_fleet  # noqa: PLC0415
+
     with DeviceFarm() as farm:
         rows = simulated_fleet(farm, count, vendor=vendor, latency=latency, dead_share=dead)
-        inventory.write_text(json.dumps({"cameras": rows}, indent=1), encoding="utf-8")
+        inventory.write_text(json.dumps({"cameras": rows}, indent=2), encoding="utf-8")
         click.echo(
             f"{count} simulated {vendor} camera(s) on 127.0.0.1 ports "
             f"{min(r['port'] for r in rows)}-{max(r['port'] for r in rows)}; "
@@ -409,12 +430,9 @@ def simulate(  # noqa: PLR0913, PLR0917 - one parameter per option
         )
         click.echo("Import it with: smartcity-kit cameras import " + str(inventory), err=True)
         stop = threading.Event()
-        signal.signal(signal.SIGTERM, lambda *_: stop.set())
-        try:
+        with _stop_on_sigterm(stop), contextlib.suppress(KeyboardInterrupt):
             deadline = time.monotonic() + seconds if seconds else None
             while not stop.is_set() and (deadline is None or time.monotonic() < deadline):
                 stop.wait(
                     0.2 if deadline is None else min(0.2, max(0.0, deadline - time.monotonic()))
                 )
-        except KeyboardInterrupt:
-            pass

@@ -251,6 +251,12 @@ class Camera:
     version: int = 1
 
     def __attrs_post_init__(self) -> None:
+        if self.protocol is VendorProtocol.HTTP_SNAPSHOT and not (
+            self.streams and self.streams[0].snapshot_uri
+        ):
+            raise ValidationError.single(
+                "snapshot_uri", "a camera with only an HTTP snapshot needs its snapshot URI"
+            )
         for stream in self.streams:
             for uri in (stream.rtsp_uri, stream.snapshot_uri):
                 if uri and "@" in uri.split("://", 1)[-1].split("/", 1)[0]:

@@ -79,6 +79,7 @@ class PollSummary:
         offline: Cameras that did not (including skipped ones).
         auth_failed: Cameras that answered but refused the credentials.
         skipped: Cameras not contacted because their circuit breaker is open.
+        snapshot_failed: Cameras that answered but gave no picture (when snapshots were asked).
         went_online: Cameras that came back since the last poll.
         went_offline: Cameras that went down since the last poll.
         seconds: Wall time of the sweep.
@@ -89,6 +90,7 @@ class PollSummary:
     offline: int
     auth_failed: int
     skipped: int
+    snapshot_failed: int
     went_online: tuple[str, ...]
     went_offline: tuple[str, ...]
     seconds: float
@@ -134,7 +136,11 @@ class FleetMonitor:
         clock: Clock | None = None,
         session: requests.Session | None = None,
     ) -> None:
-        if not isinstance(concurrency, int) or not 1 <= concurrency <= 4096:
+        if (
+            not isinstance(concurrency, int)
+            or isinstance(concurrency, bool)
+            or not 1 <= concurrency <= 4096
+        ):
             raise ValidationError.single("concurrency", "must be a whole number from 1 to 4096")
         self.registry = registry
         self._db: Database = registry._db  # noqa: SLF001 - same package
@@ -275,6 +281,7 @@ class FleetMonitor:
             offline=sum(not r.online for r in results),
             auth_failed=sum(r.authenticated is False for r in results),
             skipped=sum(r.skipped for r in results),
+            snapshot_failed=sum(r.snapshot_ok is False for r in results),
             went_online=tuple(went_online),
             went_offline=tuple(went_offline),
             seconds=round(time.perf_counter() - started, 3),
@@ -341,6 +348,7 @@ class FleetMonitor:
                         "authenticated": r.authenticated,
                         "clock_drift": r.clock_drift,
                         "latency_ms": r.latency_ms,
+                        "snapshot_ok": r.snapshot_ok,
                         "error": r.error,
                         "since": r.checked_at if flipped or before is None else before.since,
                     }
@@ -394,6 +402,7 @@ class FleetMonitor:
                     authenticated=None if r.authenticated is None else bool(r.authenticated),
                     clock_drift=r.clock_drift,
                     latency_ms=r.latency_ms,
+                    snapshot_ok=None if r.snapshot_ok is None else bool(r.snapshot_ok),
                     error=r.error,
                 )
                 for r in conn.execute(query)

@@ -374,7 +374,7 @@ class CameraRegistry:
     def export_json(self, *, reveal_personal_data: bool = False, **filters: Any) -> str:
         """The inventory as JSON: ``{"cameras": [rows]}`` (see :meth:`export_rows`)."""
         rows = self.export_rows(reveal_personal_data=reveal_personal_data, **filters)
-        return json.dumps({"cameras": rows}, ensure_ascii=False, indent=1)
+        return json.dumps({"cameras": rows}, ensure_ascii=False, indent=2)
 
     # --- adapters --------------------------------------------------------------------------
 

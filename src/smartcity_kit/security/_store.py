@@ -75,6 +75,7 @@ health = sa.Table(
     sa.Column("authenticated", sa.Boolean, nullable=True),
     sa.Column("clock_drift", sa.Float, nullable=True),
     sa.Column("latency_ms", sa.Float, nullable=True),
+    sa.Column("snapshot_ok", sa.Boolean, nullable=True),
     sa.Column("error", sa.String(300), nullable=True),
     sa.Column("since", UtcDateTime, nullable=False),
 )

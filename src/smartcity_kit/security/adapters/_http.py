@@ -30,6 +30,9 @@ __all__ = ["AuthMode", "DeviceHttp", "new_session"]
 #: The biggest answer read into memory (a 4K JPEG is well under this).
 MAX_BODY: Final = 16 * 1024 * 1024
 _UNAUTHORIZED: Final = 401
+#: Sends after a 401: one for the first challenge, one more for a nonce gone stale. A device
+#: that says "stale" every time must not keep a poller's thread sending for ever.
+_MAX_RESENDS: Final = 2
 
 
 class AuthMode(enum.Enum):
@@ -59,6 +62,11 @@ def _challenge(header: str) -> dict[str, str] | None:
         m[1].lower(): m[2] if m[2] is not None else m[3] for m in _PARAM.finditer(header[at + 7 :])
     }
     return params if "nonce" in params else None
+
+
+def _quoted(text: str) -> str:
+    """``text`` for a quoted-string (RFC 9110): a backslash before quotes and backslashes."""
+    return text.replace("\\", "\\\\").replace('"', '\\"')
 
 
 class _Digest(AuthBase):
@@ -116,7 +124,7 @@ class _Digest(AuthBase):
         ha2 = h(f"{method}:{uri}")
         qops = [q.strip() for q in params.get("qop", "").split(",") if q.strip()]
         parts = [
-            f'username="{self._username}"',
+            f'username="{_quoted(self._username)}"',
             f'realm="{realm}"',
             f'nonce="{nonce}"',
             f'uri="{uri}"',
@@ -200,7 +208,8 @@ class DeviceHttp:
     def _after_401(self, challenge_header: str, *, retried: bool) -> bool:
         """Whether to send again after a 401: learn a Digest challenge (switching to Digest).
 
-        A first 401 is answered; a second only when the device says the nonce went stale.
+        A first 401 is answered; a second only when the device says the nonce went stale; the
+        callers stop after :data:`_MAX_RESENDS` in any case.
         """
         if self._credentials is None:
             return False
@@ -238,12 +247,14 @@ class DeviceHttp:
             DeviceAuthError: The device refused the credentials (401 after Digest).
         """
         response = self._send(method, path, data, headers, params, stream, read_timeout)
-        retried = False
-        while response.status_code == _UNAUTHORIZED and self._after_401(
-            response.headers.get("WWW-Authenticate", ""), retried=retried
+        resent = 0
+        while (
+            response.status_code == _UNAUTHORIZED
+            and resent < _MAX_RESENDS
+            and self._after_401(response.headers.get("WWW-Authenticate", ""), retried=resent > 0)
         ):
             response.close()
-            retried = True
+            resent += 1
             response = self._send(method, path, data, headers, params, stream, read_timeout)
         if response.status_code == _UNAUTHORIZED and (
             self._mode is not AuthMode.NONE or isinstance(self._auth, _Digest)
@@ -283,16 +294,20 @@ class DeviceHttp:
             )
             return response.status_code, self.body(response)
         target = url[url.find("/", 7) :] if url.count("/") > 2 else "/"
-        retried = False
+        resent = 0
         while True:
             sent = dict(headers or {})
             authorization = self._authorization(method, target)
             if authorization is not None:
                 sent["Authorization"] = authorization
             status, body, challenge = self._pooled(pool, method, url, data, sent, read_timeout)
-            if status != _UNAUTHORIZED or not self._after_401(challenge, retried=retried):
+            if (
+                status != _UNAUTHORIZED
+                or resent >= _MAX_RESENDS
+                or not self._after_401(challenge, retried=resent > 0)
+            ):
                 break
-            retried = True
+            resent += 1
         if status == _UNAUTHORIZED and (
             self._mode is not AuthMode.NONE or isinstance(self._auth, _Digest)
         ):
