@@ -204,7 +204,8 @@ def test_the_device_timezone_defaults_to_utc(add: Callable[..., DahuaCamera]) ->
 def test_each_kind_of_event(add: Callable[..., DahuaCamera], kind: EventKind, code: str) -> None:
     camera = add(channels=4)
     before = dt.datetime.now(dt.UTC)
-    with following(adapter_for(camera), camera) as events:
+    with following(adapter_for(camera, channel=3), camera) as events:
+        camera.trigger(kind, channel=1)  # another channel of the NVR: another camera
         camera.trigger(kind, channel=3)
         camera.trigger(kind, active=False, channel=3)
         start, end = events.next(), events.next()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import socket
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, ClassVar
@@ -61,7 +63,7 @@ class WebDevice(SimulatedDevice):
         if self.stale_answers > 0:
             self.stale_answers -= 1
             nonce = secrets.token_hex(8)
-            self._nonces.add(nonce)
+            self._nonces[nonce] = None
             challenge = f'Digest realm="{self.realm}", qop="auth", nonce="{nonce}", stale=true'
             return SimResponse(401, b"stale", headers={"WWW-Authenticate": challenge})
         denied = self.check_http_auth(request)
@@ -466,3 +468,35 @@ def test_challenge_reads_back_any_quoted_values(params: dict[str, str], nonce: s
     quoted = [f'{name}="{value}"' for name, value in params.items()]
     header = "Digest " + ", ".join([*quoted, f'nonce="{nonce}"'])
     assert _challenge(header) == {**params, "nonce": nonce}
+
+
+def test_a_connection_closed_before_the_answer_is_tried_once_more() -> None:
+    # The race a poller meets with cameras that drop idle connections: the request goes out on
+    # a kept-alive connection that the camera closes at that moment.
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    port = server.getsockname()[1]
+    accepted: list[int] = []
+
+    def serve() -> None:
+        for n in range(2):
+            conn, _ = server.accept()
+            accepted.append(n)
+            conn.recv(65536)
+            if n == 0:
+                conn.close()  # read the request, answered nothing
+                continue
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+            conn.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    http = DeviceHttp(Endpoint("127.0.0.1", port), timeouts=Timeouts(1, 1))
+    try:
+        assert http.exchange("GET", "/") == (200, b"ok")
+    finally:
+        http.close()
+        server.close()
+    thread.join(timeout=5)
+    assert accepted == [0, 1]

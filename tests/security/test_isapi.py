@@ -207,7 +207,8 @@ def test_each_kind_of_event(
 ) -> None:
     skew = dt.timedelta(seconds=-45)
     camera = add(clock_skew=skew, channels=2)
-    with following(adapter_for(camera), camera) as events:
+    with following(adapter_for(camera, channel=2), camera) as events:
+        camera.trigger(kind, channel=1)  # another channel of the NVR: another camera
         camera.trigger(kind, channel=2)
         camera.trigger(kind, active=False, channel=2)
         start, end = events.next(), events.next()
@@ -468,7 +469,8 @@ def alert(fields: str) -> Part:
 
 
 def test_alert_parsing_rules(add: Callable[..., HikvisionCamera]) -> None:
-    adapter = adapter_for(add())
+    camera = add()
+    adapter = adapter_for(camera, channel=7)
     before = dt.datetime.now(dt.UTC)
     # No offset in dateTime: stamped when received; dynChannelID for NVR IP channels.
     event = adapter._event(
@@ -481,6 +483,9 @@ def test_alert_parsing_rules(add: Callable[..., HikvisionCamera]) -> None:
     assert event is not None
     assert event.at >= before
     assert event.channel == 7
+    # Another channel of the same NVR is another camera in the registry: not this one's event.
+    other = "<channelID>3</channelID><eventType>vmd</eventType><eventState>active</eventState>"
+    assert adapter._event("c", alert(other)) is None
     # An inactive videoloss with a post count is the end of a real video loss.
     ended = adapter._event(
         "c",

@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from smartcity_kit.core import FixedClock
-from smartcity_kit.errors import ValidationError
+from smartcity_kit.errors import ConfigurationError, ValidationError
 from smartcity_kit.security import (
     CameraEvent,
     CameraRegistry,
@@ -35,6 +35,7 @@ from smartcity_kit.testing.devices import (
     SimulatedDevice,
     simulated_fleet,
 )
+from smartcity_kit.testing.devices import _farm as farm_module
 
 KEY = SecretBox.generate_key()
 PASSWORD = "sim-Passw0rd"  # noqa: S105 - the simulators' default account
@@ -572,3 +573,75 @@ def test_share_online_matches_a_second_by_second_count(
         assert share is None
     else:
         assert share == pytest.approx(expected)
+
+
+def test_an_odd_answer_fails_that_camera_only(
+    make_fleet: Callable[..., Fleet],
+    monitors: Callable[..., FleetMonitor],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fleet = make_fleet(3)
+    monitor = monitors()
+    odd_id = fleet.ids[0]
+    adapter = monitor._adapter(fleet.registry.get(odd_id), fleet.registry.credentials(odd_id))
+
+    def broken_clock() -> dt.datetime:
+        raise OverflowError("date value out of range")  # a device that reports year 1
+
+    monkeypatch.setattr(adapter, "clock", broken_clock)
+    summary, checks = polled(monitor)
+    assert summary.checked == 3
+    assert summary.online == 2
+    assert not checks[odd_id].online
+    assert checks[odd_id].error is not None
+    assert "unexpected answer (OverflowError)" in str(checks[odd_id].error)
+
+
+def test_credentials_sealed_with_another_key(
+    db: Database,
+    make_fleet: Callable[..., Fleet],
+    monitors: Callable[..., FleetMonitor],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fleet = make_fleet(2, vendor="isapi")
+    monitors().poll()
+    # Another key: the cameras are not contacted, and nothing is stored as going down.
+    other = CameraRegistry(db, secrets=SecretBox(SecretBox.generate_key()))
+    summary = FleetMonitor(other, timeouts=FAST).poll()
+    assert (summary.checked, summary.skipped, summary.went_offline) == (2, 2, ())
+    assert {h.online for h in monitors().latest()} == {True}
+    # No key at all: a configuration error before any camera is contacted.
+    monkeypatch.delenv("SMARTCITY_SECRET_KEY", raising=False)
+    served = fleet.served()
+    with pytest.raises(ConfigurationError, match="set SMARTCITY_SECRET_KEY"):
+        FleetMonitor(CameraRegistry(db, secrets=None), timeouts=FAST).poll()
+    assert fleet.served() == served
+
+
+def test_a_camera_without_stored_credentials_that_needs_them(
+    make_fleet: Callable[..., Fleet], monitors: Callable[..., FleetMonitor]
+) -> None:
+    fleet = make_fleet(1, vendor="isapi")
+    fleet.registry.set_credentials(fleet.ids[0], None, actor="test")
+    summary, checks = polled(monitors())
+    assert summary.auth_failed == 1
+    check = checks[fleet.ids[0]]
+    assert check.online
+    assert check.authenticated is False
+    assert check.error is not None
+    assert "no credentials are stored" in check.error
+
+
+def test_a_connection_the_camera_closed_while_idle_is_not_an_outage(
+    make_fleet: Callable[..., Fleet],
+    monitors: Callable[..., FleetMonitor],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Cameras drop kept-alive connections after a while; the next poll must reconnect.
+    monkeypatch.setattr(farm_module, "_IDLE_SECONDS", 0.1)
+    make_fleet(3)
+    monitor = monitors()
+    assert monitor.poll().online == 3
+    time.sleep(0.4)
+    summary = monitor.poll()
+    assert (summary.online, summary.went_offline) == (3, ())

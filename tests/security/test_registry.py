@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 
 import attrs
 import pytest
@@ -119,11 +120,11 @@ def test_credentials_are_sealed_at_rest_and_never_shown(
     assert registry.credentials("MKS-0001") is None
 
 
-def test_credentials_need_a_key(db: Database) -> None:
+def test_credentials_need_a_key(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
     upgrade(db)
+    monkeypatch.delenv("SMARTCITY_SECRET_KEY", raising=False)
     keyless = CameraRegistry(db, secrets=None)
-    if keyless._secrets is not None:
-        pytest.skip("SMARTCITY_SECRET_KEY is set in the environment")
+    assert not keyless.has_secret_key
     with pytest.raises(ConfigurationError, match="SMARTCITY_SECRET_KEY"):
         keyless.add(camera(1), actor="admin", credentials=Credentials("admin", PASSWORD))
     assert keyless.count() == 0
@@ -221,11 +222,12 @@ def test_import_names_every_bad_row_and_imports_nothing(registry: CameraRegistry
     assert [c.id for c in registry.list()] == ["MKS-0001"]
 
 
-def test_import_without_key_refuses_passwords(db: Database) -> None:
+def test_import_without_key_refuses_passwords(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
     upgrade(db)
+    monkeypatch.delenv("SMARTCITY_SECRET_KEY", raising=False)
     keyless = CameraRegistry(db, secrets=None)
-    if keyless._secrets is not None:
-        pytest.skip("SMARTCITY_SECRET_KEY is set in the environment")
     with pytest.raises(ValidationError, match="row 1: password"):
         keyless.import_csv(CSV.format(pw=PASSWORD), actor="admin")
     assert keyless.count() == 0
@@ -324,3 +326,46 @@ def _fresh(factory: pytest.TempPathFactory) -> Database:
     db = Database(f"sqlite:///{factory.mktemp('inv') / 'x.db'}")
     upgrade(db)
     return db
+
+
+def test_hosts_and_uris_that_would_leak_or_break() -> None:
+    with pytest.raises(ValidationError, match="without a port"):
+        Endpoint("10.0.0.5:8080")
+    assert Endpoint("fe80::1").netloc == "[fe80::1]:80"
+    with pytest.raises(ValidationError, match="must not embed credentials"):
+        camera(
+            1,
+            protocol=VendorProtocol.HTTP_SNAPSHOT,
+            streams=(StreamProfile("m", "m", "", "http://10.0.0.1/snap.cgi?user=a&pwd=S3cret"),),
+        )
+
+
+HEADER = "id,name,city,owner_kind,owner_code,owner_name,protocol,host,lat,lon,owner_contact_phone"
+
+
+def test_inventory_errors_name_the_file_line_and_column(
+    registry: CameraRegistry, tmp_path: Path
+) -> None:
+    text = (
+        HEADER + "\n\n"
+        "MKS-1,Simpang 0812 3456 7890,makassar,city,dishub,Dishub,onvif,10.0.0.1,,,\n\n"
+        "MKS-2,Lat,makassar,city,dishub,Dishub,onvif,10.0.0.2,95,119.4,\n"
+        "MKS-3,Phone,makassar,city,dishub,Dishub,onvif,10.0.0.3,,,12ab\n"
+    )
+    with pytest.raises(ValidationError) as e:
+        registry.import_csv(text, actor="admin")
+    # Row N is line N + 1 of the file (the header is row 0), blank lines included.
+    assert [err.path for err in e.value.errors] == ["row 4: lat", "row 5: owner_contact_phone"]
+    assert registry.count() == 0
+    extra = HEADER + "\nMKS-1,A,makassar,city,dishub,Dishub,onvif,10.0.0.1,,,,surplus\n"
+    with pytest.raises(ValidationError, match="row 1: has more cells than the header line"):
+        registry.import_csv(extra, actor="admin")
+    # A camera name is not personal data, even with digits in it.
+    registry.import_csv(text.split("MKS-2")[0], actor="admin")
+    assert registry.get("MKS-1").name == "Simpang 0812 3456 7890"
+    latin1 = tmp_path / "kamera.csv"
+    latin1.write_bytes(
+        (HEADER + "\nMKS-9,Jalan Sultan Hasanuddin é,x,city,a,A,onvif,h,,,\n").encode("cp1252")
+    )
+    with pytest.raises(ValidationError, match="file: is not UTF-8 text"):
+        registry.import_file(latin1, actor="admin")

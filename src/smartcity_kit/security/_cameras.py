@@ -12,7 +12,12 @@ import attrs
 
 from smartcity_kit.core import GeoPoint, PhoneNumber, RegionCode, RegionLevel, mask_name
 from smartcity_kit.errors import ValidationError
-from smartcity_kit.security.adapters._base import Endpoint, StreamProfile, VendorProtocol
+from smartcity_kit.security.adapters._base import (
+    Endpoint,
+    StreamProfile,
+    VendorProtocol,
+    carries_credentials,
+)
 
 __all__ = [
     "Camera",
@@ -259,9 +264,11 @@ class Camera:
             )
         for stream in self.streams:
             for uri in (stream.rtsp_uri, stream.snapshot_uri):
-                if uri and "@" in uri.split("://", 1)[-1].split("/", 1)[0]:
+                if uri and carries_credentials(uri):
                     raise ValidationError.single(
-                        "streams", "stream URIs must not embed credentials (user:password@)"
+                        "streams",
+                        "stream URIs must not embed credentials (user:password@ or a password "
+                        "parameter): store them as the camera's credentials",
                     )
 
     @property

@@ -28,7 +28,15 @@ from smartcity_kit.security.adapters._base import (
     VendorProtocol,
 )
 
-__all__ = ["EXPORT_FIELDS", "IMPORT_FIELDS", "InventoryRow", "parse_rows", "rows_to_csv"]
+__all__ = [
+    "EXPORT_FIELDS",
+    "IMPORT_FIELDS",
+    "InventoryRow",
+    "parse_rows",
+    "read_csv",
+    "read_csv_numbered",
+    "rows_to_csv",
+]
 
 #: Columns of an exported inventory (no credentials, ever).
 EXPORT_FIELDS: Final = (
@@ -102,9 +110,14 @@ def _location(row: Mapping[str, Any]) -> CameraLocation:
         raise ValidationError.single("lat" if lat is None else "lon", "give both lat and lon")
     if lat is not None and lon is not None:
         try:
-            point = GeoPoint(float(lat), float(lon))
+            latitude, longitude = float(lat), float(lon)
         except ValueError:
             raise ValidationError.single("lat", "lat and lon must be numbers") from None
+        try:
+            point = GeoPoint(latitude, longitude)
+        except ValidationError as e:
+            column = {"latitude": "lat", "longitude": "lon"}.get(e.errors[0].path, "lat")
+            raise ValidationError.single(column, e.errors[0].message) from None
     district, village = _text(row, "kecamatan"), _text(row, "kelurahan")
     try:
         district_code = RegionCode.parse(district) if district else None
@@ -164,7 +177,11 @@ def parse_row(row: Mapping[str, Any]) -> InventoryRow:
     missing = [name for name in _REQUIRED if _text(row, name) is None]
     if missing:
         raise ValidationError([FieldError(name, "is required") for name in missing])
-    phone = _text(row, "owner_contact_phone")
+    phone_text = _text(row, "owner_contact_phone")
+    try:
+        phone = PhoneNumber.parse(phone_text) if phone_text else None
+    except ValidationError as e:
+        raise ValidationError.single("owner_contact_phone", e.errors[0].message) from None
     installed = _text(row, "installed")
     try:
         installed_date = dt.date.fromisoformat(installed) if installed else None
@@ -176,7 +193,7 @@ def parse_row(row: Mapping[str, Any]) -> InventoryRow:
         name=_text(row, "owner_name"),  # type: ignore[arg-type]
         contact=OwnerContact(
             name=_text(row, "owner_contact_name"),
-            phone=PhoneNumber.parse(phone) if phone else None,
+            phone=phone,
         ),
     )
     endpoint = Endpoint(
@@ -210,7 +227,7 @@ def parse_row(row: Mapping[str, Any]) -> InventoryRow:
     return camera, credentials
 
 
-def parse_rows(rows: Iterable[object]) -> list[InventoryRow]:
+def parse_rows(rows: Iterable[object], numbers: Sequence[int] | None = None) -> list[InventoryRow]:
     """Every row, or one error that lists every problem as ``row N: column``.
 
     Rows are numbered from 1 (a CSV's header line is row 0). Ids must be unique in the file.
@@ -221,7 +238,8 @@ def parse_rows(rows: Iterable[object]) -> list[InventoryRow]:
     parsed: list[InventoryRow] = []
     problems: list[FieldError] = []
     seen: dict[str, int] = {}
-    for number, row in enumerate(rows, start=1):
+    for index, row in enumerate(rows):
+        number = numbers[index] if numbers is not None else index + 1
         if number > _MAX_ROWS:
             problems.append(FieldError(f"row {number}", f"at most {_MAX_ROWS} rows at once"))
             break
@@ -253,19 +271,37 @@ def read_csv(text: str) -> list[dict[str, str]]:
     Raises:
         ValidationError: The file has no header line.
     """
+    return read_csv_numbered(text)[0]
+
+
+def read_csv_numbered(text: str) -> tuple[list[dict[str, str]], list[int]]:
+    """The rows of a CSV inventory and each row's number: its line in the file, less one.
+
+    The header line is row 0, so the numbers match the lines even with blank lines between
+    rows (a spreadsheet shows row N as its line N + 1).
+
+    Raises:
+        ValidationError: The file has no header line.
+    """
     text = text.removeprefix("\ufeff")  # Excel's byte-order mark
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
     reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
     if not reader.fieldnames:
         raise ValidationError.single("row 0", "the file needs a header line with column names")
-    rows = []
+    rows: list[dict[str, str]] = []
+    numbers: list[int] = []
+    extra: list[FieldError] = []
     for row in reader:
+        number = reader.line_num - 1
         if None in row:
-            rows.append({**{k: v for k, v in row.items() if k is not None}, "?": "extra"})
-        else:
-            rows.append({k.strip(): v for k, v in row.items() if k is not None})
-    return rows
+            extra.append(FieldError(f"row {number}", "has more cells than the header line"))
+            continue
+        rows.append({k.strip(): v for k, v in row.items() if k is not None})
+        numbers.append(number)
+    if extra:
+        raise ValidationError(extra)
+    return rows, numbers
 
 
 def read_json(text: str) -> list[Any]:

@@ -30,6 +30,7 @@ from smartcity_kit.security import _store as store
 from smartcity_kit.security._cameras import Camera, CameraStatus
 from smartcity_kit.security._events import CameraEvent, EventKind
 from smartcity_kit.security._registry import CameraRegistry
+from smartcity_kit.security._secrets import SECRET_KEY_VARIABLE
 from smartcity_kit.security.adapters._base import CameraAdapter, Credentials, Timeouts
 from smartcity_kit.security.adapters._http import new_session
 from smartcity_kit.storage import Database
@@ -38,6 +39,8 @@ __all__ = ["FleetMonitor", "HealthCheck", "PollSummary"]
 
 _log = logging.getLogger("smartcity_kit.security")
 _MAX_ERROR: Final = 300
+#: Serialises health writes of concurrent pollers on PostgreSQL (an arbitrary, fixed key).
+_PG_LOCK: Final = 7_371_000_005
 _BATCH: Final = 500
 
 
@@ -159,9 +162,28 @@ class FleetMonitor:
     # --- polling ---------------------------------------------------------------------------
 
     def check(self, camera: Camera) -> HealthCheck:
-        """Check one camera now (its breaker is not consulted, only updated)."""
-        credentials = self.registry.credentials(camera.id)
-        return self._check(camera, credentials)
+        """Check one camera now, without storing the result or consulting its breaker."""
+        opened = self.registry.credentials_each([camera.id]).get(camera.id)
+        return self._guarded(camera, opened)
+
+    def _guarded(
+        self, camera: Camera, opened: Credentials | ConfigurationError | None
+    ) -> HealthCheck:
+        """:meth:`_check`, with every failure turned into this camera's result."""
+        if isinstance(opened, ConfigurationError):
+            return HealthCheck(
+                camera.id, ensure_utc(self._clock.now()), online=False, error=str(opened)
+            )
+        try:
+            return self._check(camera, opened)
+        except Exception as e:  # noqa: BLE001 - one odd device must not stop the sweep
+            _log.warning("camera %s: unexpected %s", camera.id, type(e).__name__)
+            return HealthCheck(
+                camera.id,
+                ensure_utc(self._clock.now()),
+                online=False,
+                error=f"{camera.endpoint}: unexpected answer ({type(e).__name__})",
+            )
 
     def _adapter(self, camera: Camera, credentials: Credentials | None) -> CameraAdapter:
         """The camera's adapter, kept between polls until the camera changes.
@@ -201,8 +223,11 @@ class FleetMonitor:
                 result["clock_drift"] = round(drift, 3)
             except DeviceUnreachableError:
                 raise
-            except DeviceAuthError:
+            except DeviceAuthError as e:
                 result["online"] = True  # answered; the identity check below says more
+                if credentials is None:
+                    result["authenticated"] = False
+                    result["error"] = f"{str(e)[:200]} (no credentials are stored)"
             except DeviceError:
                 result["online"] = True  # it answered, but has no usable clock
             if credentials is not None:
@@ -244,20 +269,39 @@ class FleetMonitor:
     ) -> PollSummary:
         """Check every active camera (or the ones given) and store the results.
 
+        A camera whose stored credentials cannot be decrypted (another key) is not contacted
+        and its result not stored: a deployment mistake must not show as cameras going down.
+
         Args:
             cameras: The cameras to check; by default every camera in status ``active``.
             progress: Called with each result as it comes (from worker threads).
+
+        Raises:
+            ConfigurationError: Cameras have stored credentials and no secret key is set.
         """
         started = time.perf_counter()
         targets = (
             list(cameras) if cameras is not None else self.registry.list(status=CameraStatus.ACTIVE)
         )
-        secrets = self.registry.credentials_for([c.id for c in targets])
+        secrets = self.registry.credentials_each([c.id for c in targets])
+        unreadable = {k for k, v in secrets.items() if isinstance(v, ConfigurationError)}
+        if unreadable and not self.registry.has_secret_key:
+            raise ConfigurationError(
+                f"cameras have stored credentials: set {SECRET_KEY_VARIABLE} to use them"
+            )
         results: list[HealthCheck] = []
 
         def one(camera: Camera) -> HealthCheck:
             breaker = self._breakers[camera.id]
-            if breaker.open_until > time.monotonic():
+            if camera.id in unreadable:
+                health = HealthCheck(
+                    camera.id,
+                    ensure_utc(self._clock.now()),
+                    online=False,
+                    error=str(secrets[camera.id]),
+                    skipped=True,
+                )
+            elif breaker.open_until > time.monotonic():
                 health = HealthCheck(
                     camera.id,
                     ensure_utc(self._clock.now()),
@@ -266,7 +310,7 @@ class FleetMonitor:
                     skipped=True,
                 )
             else:
-                health = self._check(camera, secrets.get(camera.id))
+                health = self._guarded(camera, secrets.get(camera.id))
                 self._record_breaker(camera.id, health)
             if progress is not None:
                 progress(health)
@@ -274,7 +318,9 @@ class FleetMonitor:
 
         with ThreadPoolExecutor(self.concurrency, thread_name_prefix="fleet") as pool:
             results.extend(pool.map(one, targets))
-        went_online, went_offline = self._store(results)
+        went_online, went_offline = self._store(
+            [r for r in results if r.camera_id not in unreadable]
+        )
         return PollSummary(
             checked=len(results),
             online=sum(r.online for r in results),
@@ -297,7 +343,9 @@ class FleetMonitor:
             try:
                 summary = self.poll()
             except (SmartCityError, SQLAlchemyError) as e:
-                _log.warning("fleet poll failed: %s", type(e).__name__)
+                _log.warning("fleet poll failed: %s: %s", type(e).__name__, e)
+            except Exception as e:  # noqa: BLE001 - the background poller must keep going
+                _log.exception("fleet poll failed: %s", type(e).__name__)
             else:
                 _log.info(
                     "fleet poll: %d checked, %d online, %d offline in %.1f s",
@@ -327,6 +375,9 @@ class FleetMonitor:
         for start in range(0, len(results), _BATCH):
             batch = results[start : start + _BATCH]
             with self._db.transaction() as conn:
+                if conn.dialect.name == "postgresql":
+                    # Two pollers at once (the server's and a `cameras poll`) take turns.
+                    conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK})
                 ids = [r.camera_id for r in batch]
                 known = {
                     row.camera_id: row

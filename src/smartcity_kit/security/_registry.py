@@ -19,7 +19,7 @@ from smartcity_kit.security._cameras import Camera, CameraStatus, OwnerKind, Sit
 from smartcity_kit.security._inventory import (
     camera_row,
     parse_rows,
-    read_csv,
+    read_csv_numbered,
     read_json,
     rows_to_csv,
 )
@@ -58,6 +58,11 @@ class CameraRegistry:
         self._secrets = secrets if secrets is not None else SecretBox.from_env()
         self._clock: Clock = clock or SystemClock()
         self._audit = AuditLog(db, self._clock)
+
+    @property
+    def has_secret_key(self) -> bool:
+        """Whether a key is set, so that credentials can be stored and used."""
+        return self._secrets is not None
 
     # --- sites -----------------------------------------------------------------------------
 
@@ -201,10 +206,26 @@ class CameraRegistry:
         """Decrypted credentials of many cameras at once (those that have some).
 
         Raises:
-            ConfigurationError: Credentials are stored but no (or another) key is set.
+            ConfigurationError: Credentials are stored but no (or another) key is set; the
+                message names the first such camera.
+        """
+        found: dict[str, Credentials] = {}
+        for camera_id, opened in self.credentials_each(camera_ids).items():
+            if isinstance(opened, ConfigurationError):
+                raise opened
+            found[camera_id] = opened
+        return found
+
+    def credentials_each(
+        self, camera_ids: Iterable[str]
+    ) -> dict[str, Credentials | ConfigurationError]:
+        """Each camera's decrypted credentials, or the error that stops decrypting them.
+
+        Cameras without stored credentials are left out. One unreadable secret does not stop
+        the others (for a fleet monitor, which reports it per camera).
         """
         wanted = builtins.list(camera_ids)
-        found: dict[str, Credentials] = {}
+        found: dict[str, Credentials | ConfigurationError] = {}
         c = store.cameras.c
         with self._db.reading() as conn:
             for start in range(0, len(wanted), 900):
@@ -214,11 +235,15 @@ class CameraRegistry:
                 )
                 for row in rows:
                     if self._secrets is None:
-                        raise ConfigurationError(
-                            "cameras have stored credentials: "
+                        found[row.id] = ConfigurationError(
+                            f"camera {row.id} has stored credentials: "
                             f"set {SECRET_KEY_VARIABLE} to use them"
                         )
-                    found[row.id] = self._secrets.open(row.secret)
+                        continue
+                    try:
+                        found[row.id] = self._secrets.open(row.secret)
+                    except ConfigurationError as e:
+                        found[row.id] = ConfigurationError(f"camera {row.id}: {e}")
         return found
 
     def remove(self, camera_id: str, *, actor: str) -> None:
@@ -296,11 +321,25 @@ class CameraRegistry:
             ValidationError: Every problem, as ``row N: column`` (rows counted from 1).
             ConfigurationError: Rows have passwords but no secret key is set.
         """
-        parsed = parse_rows(rows)
-        sealed = [(camera, self._seal_row(n, creds)) for n, (camera, creds) in enumerate(parsed, 1)]
+        return self._import(rows, None, actor=actor, update_existing=update_existing)
+
+    def _import(
+        self,
+        rows: Iterable[object],
+        numbers: builtins.list[int] | None,
+        *,
+        actor: str,
+        update_existing: bool,
+    ) -> builtins.list[Camera]:
+        parsed = parse_rows(rows, numbers)
+        labels = numbers if numbers is not None else builtins.list(range(1, len(parsed) + 1))
+        sealed = [
+            (camera, self._seal_row(n, creds))
+            for n, (camera, creds) in zip(labels, parsed, strict=True)
+        ]
         problems = []
         with self._db.transaction() as conn:
-            for number, (camera, (secret, has_credentials)) in enumerate(sealed, start=1):
+            for number, (camera, (secret, has_credentials)) in zip(labels, sealed, strict=True):
                 existing = conn.execute(store.CAMERA_BY_ID, {"id": camera.id}).first()
                 if existing is not None and not update_existing:
                     problems.append((number, "id", f"{camera.id} is already registered"))
@@ -341,7 +380,8 @@ class CameraRegistry:
         self, text: str, *, actor: str, update_existing: bool = False
     ) -> builtins.list[Camera]:
         """Import a CSV inventory (see :meth:`import_rows`)."""
-        return self.import_rows(read_csv(text), actor=actor, update_existing=update_existing)
+        rows, numbers = read_csv_numbered(text)
+        return self._import(rows, numbers, actor=actor, update_existing=update_existing)
 
     def import_json(
         self, text: str, *, actor: str, update_existing: bool = False
@@ -354,7 +394,12 @@ class CameraRegistry:
     ) -> builtins.list[Camera]:
         """Import ``*.csv`` or ``*.json`` by its extension (see :meth:`import_rows`)."""
         path = Path(path)
-        text = path.read_text(encoding="utf-8-sig")
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError:
+            raise ValidationError.single(
+                "file", "is not UTF-8 text: save the spreadsheet as 'CSV UTF-8'"
+            ) from None
         if path.suffix.lower() == ".json":
             return self.import_json(text, actor=actor, update_existing=update_existing)
         return self.import_csv(text, actor=actor, update_existing=update_existing)
@@ -441,8 +486,9 @@ class CameraRegistry:
 def _audit_details(camera: Camera, credentials: bool | None) -> dict[str, Any]:
     # Not the address: the audit log refuses digit runs that look like phone numbers, and some
     # IP addresses do. The registry row holds it.
+    # Not the name either: it is free text, and the audit log refuses digit runs that look
+    # like phone numbers.
     details: dict[str, Any] = {
-        "name": camera.name,
         "city": camera.city,
         "owner": camera.owner.code,
         "protocol": camera.protocol.value,

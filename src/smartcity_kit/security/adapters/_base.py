@@ -6,6 +6,7 @@ import datetime as dt
 import enum
 import ipaddress
 import threading
+import urllib.parse
 from collections.abc import Iterator
 from typing import Any, Final, Protocol, runtime_checkable
 
@@ -43,8 +44,44 @@ class VendorProtocol(enum.StrEnum):
 def _check_host(_instance: object, _attribute: object, value: Any) -> None:
     if not isinstance(value, str) or not value or len(value) > _MAX_HOST:
         raise ValidationError.single("host", "must be a host name or IP address")
-    if any(c.isspace() or c in "/@?#" for c in value):
+    if any(c.isspace() or c in "/@?#[]" for c in value):
         raise ValidationError.single("host", "must be a bare host name or IP address (no URL)")
+    if ":" in value:
+        try:
+            ipaddress.IPv6Address(value)
+        except ValueError:
+            raise ValidationError.single(
+                "host", "must be a host name or IP address without a port (give the port apart)"
+            ) from None
+
+
+#: Query parameters through which some cameras take credentials; a URI with one would hand
+#: the password to whoever gets the URI.
+CREDENTIAL_PARAMS: Final = frozenset(
+    {"user", "usr", "username", "loginuse", "pwd", "pass", "passwd", "password", "loginpas"}
+)
+
+
+def carries_credentials(uri: str) -> bool:
+    """Whether ``uri`` holds credentials: ``user:password@`` or a password query parameter."""
+    parts = urllib.parse.urlsplit(uri)
+    if "@" in parts.netloc:
+        return True
+    names = {n.lower() for n, _ in urllib.parse.parse_qsl(parts.query, keep_blank_values=True)}
+    return bool(names & CREDENTIAL_PARAMS)
+
+
+def without_credentials(uri: str) -> str:
+    """``uri`` with any ``user:password@`` and password query parameters taken out."""
+    parts = urllib.parse.urlsplit(uri)
+    netloc = parts.netloc.rsplit("@", 1)[-1]
+    kept = [
+        (n, v)
+        for n, v in urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
+        if n.lower() not in CREDENTIAL_PARAMS
+    ]
+    query = urllib.parse.urlencode(kept, safe="/:,[]") if kept else ""
+    return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
 def _check_port(_instance: object, _attribute: object, value: Any) -> None:

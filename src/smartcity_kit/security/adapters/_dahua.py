@@ -308,13 +308,16 @@ class DahuaAdapter:
             if not code or code == "Heartbeat":
                 continue
             index = fields.get("index", "")
+            channel = int(index) + 1 if index.isdigit() and index.isascii() else None
+            if channel is not None and channel != self._endpoint.channel:
+                continue  # another channel of the NVR: another camera in the registry
             yield CameraEvent(
                 camera_id=camera_id,
                 kind=_EVENT_KINDS.get(code, EventKind.OTHER),
                 at=now,
                 active=fields.get("action", "").lower() != "stop",
                 vendor_type=code,
-                channel=int(index) + 1 if index.isdigit() and index.isascii() else None,
+                channel=channel,
                 details=fields,
             )
 

@@ -290,7 +290,7 @@ class DeviceHttp:
         pool = self._pool(url)
         if pool is None:
             response = self.request(
-                method, path, data=data, headers=headers, read_timeout=read_timeout
+                method, path, data=data, headers=headers, read_timeout=read_timeout, stream=True
             )
             return response.status_code, self.body(response)
         target = url[url.find("/", 7) :] if url.count("/") > 2 else "/"
@@ -356,30 +356,39 @@ class DeviceHttp:
     ) -> tuple[int, bytes, str]:
         connect, read = self.timeouts.connect, read_timeout or self.timeouts.read
         target = url[url.find("/", 7) :] if url.count("/") > 2 else "/"
-        try:
-            response = pool.urlopen(
-                method,
-                target,
-                body=data,
-                headers=_merged(self.session.headers, headers),
-                timeout=urllib3.Timeout(connect=connect, read=read),
-                retries=False,
-                redirect=False,
-                assert_same_host=False,
-                preload_content=False,
-            )
-        except NewConnectionError:
-            raise DeviceUnreachableError(f"{self.endpoint}: cannot connect") from None
-        except (ConnectTimeoutError, ReadTimeoutError, TimeoutError):
-            raise DeviceUnreachableError(
-                f"{self.endpoint}: no answer within {connect:g} s (connect) / {read:g} s (read)"
-            ) from None
-        except (ProtocolError, OSError):
-            raise DeviceUnreachableError(f"{self.endpoint}: cannot connect") from None
-        except urllib3.exceptions.HTTPError as e:
-            raise DeviceProtocolError(
-                f"{self.endpoint}: bad HTTP exchange ({type(e).__name__})"
-            ) from None
+        for attempt in (1, 2):
+            try:
+                response = pool.urlopen(
+                    method,
+                    target,
+                    body=data,
+                    headers=_merged(self.session.headers, headers),
+                    timeout=urllib3.Timeout(connect=connect, read=read),
+                    retries=False,
+                    redirect=False,
+                    assert_same_host=False,
+                    preload_content=False,
+                )
+                break
+            except NewConnectionError:
+                raise DeviceUnreachableError(f"{self.endpoint}: cannot connect") from None
+            except (ConnectTimeoutError, ReadTimeoutError, TimeoutError):
+                raise DeviceUnreachableError(
+                    f"{self.endpoint}: no answer within {connect:g} s (connect) / {read:g} s (read)"
+                ) from None
+            except ProtocolError:
+                # A kept-alive connection the device closed while idle (cameras do after
+                # 15-60 s) fails like this before the request is read: try once on a new one.
+                if attempt == 2:
+                    raise DeviceUnreachableError(
+                        f"{self.endpoint}: the connection was closed"
+                    ) from None
+            except OSError:
+                raise DeviceUnreachableError(f"{self.endpoint}: cannot connect") from None
+            except urllib3.exceptions.HTTPError as e:
+                raise DeviceProtocolError(
+                    f"{self.endpoint}: bad HTTP exchange ({type(e).__name__})"
+                ) from None
         try:
             body = response.read(MAX_BODY + 1)
         except (urllib3.exceptions.HTTPError, OSError):
@@ -418,6 +427,10 @@ class DeviceHttp:
             raise DeviceUnreachableError(
                 f"{self.endpoint}: no answer within {timeout[0]:g} s (connect) / "
                 f"{timeout[1]:g} s (read)"
+            ) from None
+        except requests.exceptions.SSLError:
+            raise DeviceUnreachableError(
+                f"{self.endpoint}: the TLS handshake failed (is the device's certificate trusted?)"
             ) from None
         except requests.ConnectionError:
             raise DeviceUnreachableError(f"{self.endpoint}: cannot connect") from None

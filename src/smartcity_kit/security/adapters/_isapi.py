@@ -357,6 +357,8 @@ class IsapiAdapter:
         channel = _positive_int(_text(alert, "channelID")) or _positive_int(
             _text(alert, "dynChannelID")
         )
+        if channel is not None and channel != self._endpoint.channel:
+            return None  # another channel of the NVR: another camera in the registry
         details = {
             _local(child.tag): (child.text or "").strip()
             for child in alert

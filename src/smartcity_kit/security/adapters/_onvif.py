@@ -41,6 +41,7 @@ from smartcity_kit.security.adapters._base import (
     Endpoint,
     StreamProfile,
     Timeouts,
+    without_credentials,
 )
 from smartcity_kit.security.adapters._http import AuthMode, DeviceHttp
 
@@ -303,14 +304,14 @@ class OnvifAdapter:
         uri = self._snapshot_uri(token)
         if uri is None:
             raise DeviceProtocolError(f"{self._endpoint}: no snapshot URI for profile {token!r}")
-        response = self._fetcher(AuthMode.NONE).request("GET", uri)
+        response = self._fetcher(AuthMode.NONE).request("GET", uri, stream=True)
         if response.status_code == _UNAUTHORIZED and self._credentials is not None:
             # Snapshot handlers often sit behind the web server's Basic auth.
             challenge = response.headers.get("WWW-Authenticate", "").lower()
             response.close()
             if "basic" not in challenge:
                 raise DeviceAuthError(f"{self._endpoint}: the device refused the credentials")
-            response = self._fetcher(AuthMode.BASIC).request("GET", uri)
+            response = self._fetcher(AuthMode.BASIC).request("GET", uri, stream=True)
         status = response.status_code
         body = self._http.body(response)
         if status == _UNAUTHORIZED:
@@ -566,11 +567,13 @@ class OnvifAdapter:
             raise DeviceProtocolError(f"{self._endpoint}: the device reported a non-HTTP URL")
         if host is None or not _same_host(host, self._endpoint.host):
             # Never send credentials to an address the device names: only to the one we chose.
-            return urlunsplit(
-                (self._endpoint.scheme, self._endpoint.netloc, parts.path, parts.query, "")
+            return without_credentials(
+                urlunsplit(
+                    (self._endpoint.scheme, self._endpoint.netloc, parts.path, parts.query, "")
+                )
             )
         netloc = _bracket(host) + (f":{port}" if port else "")
-        return urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
+        return without_credentials(urlunsplit((parts.scheme, netloc, parts.path, parts.query, "")))
 
     def _rewrite_rtsp(self, uri: str) -> str:
         """``uri`` with the host reached and no user or password."""
@@ -585,7 +588,9 @@ class OnvifAdapter:
             if self._endpoint.rtsp_port != 554:  # the registry knows the forwarded port
                 port = self._endpoint.rtsp_port
         netloc = _bracket(host) + (f":{port}" if port else "")
-        return urlunsplit((parts.scheme or "rtsp", netloc, parts.path, parts.query, ""))
+        return without_credentials(
+            urlunsplit((parts.scheme or "rtsp", netloc, parts.path, parts.query, ""))
+        )
 
     def _fetcher(self, mode: AuthMode) -> DeviceHttp:
         """HTTP for snapshots, apart from SOAP's.

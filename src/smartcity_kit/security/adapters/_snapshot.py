@@ -14,6 +14,7 @@ import requests
 from smartcity_kit.errors import DeviceProtocolError, ValidationError
 from smartcity_kit.security._events import CameraEvent
 from smartcity_kit.security.adapters._base import (
+    CREDENTIAL_PARAMS,
     Credentials,
     DeviceInfo,
     Endpoint,
@@ -30,9 +31,7 @@ _TOKEN: Final = "default"  # noqa: S105 - a profile token, not a password
 _UNKNOWN: Final = "unknown"
 # Query parameters through which cheap cameras take credentials: such a path would put the
 # password into every URI the city hands out.
-_CREDENTIAL_PARAMS: Final = frozenset(
-    {"user", "usr", "username", "loginuse", "pwd", "pass", "passwd", "password", "loginpas"}
-)
+_CREDENTIAL_PARAMS: Final = CREDENTIAL_PARAMS
 
 
 def _check_path(field: str, path: str) -> str:

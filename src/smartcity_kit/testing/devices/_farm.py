@@ -150,7 +150,7 @@ class SimulatedDevice(abc.ABC):
         self.host = "127.0.0.1"
         self.requests_served = 0
         self._random = random.Random(seed)  # noqa: S311 - simulated latency, not security
-        self._nonces: set[str] = set()
+        self._nonces: dict[str, None] = {}  # issued nonces, oldest first
         self.farm: DeviceFarm | None = None
 
     # --- what subclasses implement -------------------------------------------------------------
@@ -208,9 +208,9 @@ class SimulatedDevice(abc.ABC):
     def challenge(self, body: bytes = b"", content_type: str = "text/plain") -> SimResponse:
         """A 401 with a Digest challenge (and a Basic one when Basic is accepted)."""
         nonce = secrets.token_hex(16)
-        self._nonces.add(nonce)
+        self._nonces[nonce] = None
         if len(self._nonces) > 1000:
-            self._nonces.pop()
+            del self._nonces[next(iter(self._nonces))]  # forget the oldest
         headers = {
             "WWW-Authenticate": (
                 f'Digest realm="{self.realm}", qop="auth", nonce="{nonce}", '
@@ -448,7 +448,10 @@ async def _read_request(reader: asyncio.StreamReader) -> SimRequest | None:
         if ":" in line:
             name, _, value = line.partition(":")
             headers[name.strip().lower()] = value.strip()
-    length = int(headers.get("content-length", "0") or 0)
+    try:
+        length = int(headers.get("content-length", "0") or 0)
+    except ValueError:
+        return None
     if length > _MAX_BODY:
         return None
     body = await reader.readexactly(length) if length else b""
