@@ -33,7 +33,6 @@ __all__ = [
     "IMPORT_FIELDS",
     "InventoryRow",
     "parse_rows",
-    "read_csv",
     "read_csv_numbered",
     "rows_to_csv",
 ]
@@ -263,15 +262,6 @@ def parse_rows(rows: Iterable[object], numbers: Sequence[int] | None = None) -> 
     if problems:
         raise ValidationError(problems)
     return parsed
-
-
-def read_csv(text: str) -> list[dict[str, str]]:
-    """The rows of a CSV inventory (header line first; ``,`` or ``;`` as separator).
-
-    Raises:
-        ValidationError: The file has no header line.
-    """
-    return read_csv_numbered(text)[0]
 
 
 def read_csv_numbered(text: str) -> tuple[list[dict[str, str]], list[int]]:

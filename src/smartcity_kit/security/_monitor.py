@@ -32,6 +32,7 @@ from smartcity_kit.security._events import CameraEvent, EventKind
 from smartcity_kit.security._registry import CameraRegistry
 from smartcity_kit.security._secrets import SECRET_KEY_VARIABLE
 from smartcity_kit.security.adapters._base import CameraAdapter, Credentials, Timeouts
+from smartcity_kit.security.adapters._factory import make_adapter
 from smartcity_kit.security.adapters._http import new_session
 from smartcity_kit.storage import Database
 
@@ -190,8 +191,6 @@ class FleetMonitor:
 
         A kept adapter remembers Digest nonces and the device's clock offset.
         """
-        from smartcity_kit.security.adapters._factory import make_adapter  # noqa: PLC0415
-
         with self._lock:
             kept = self._adapters.get(camera.id)
         if kept is not None and kept[0] == camera.version:

@@ -13,7 +13,13 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from smartcity_kit.core import Clock, RegionCode, SystemClock, ensure_utc
-from smartcity_kit.errors import ConfigurationError, ConflictError, NotFoundError, ValidationError
+from smartcity_kit.errors import (
+    ConfigurationError,
+    ConflictError,
+    FieldError,
+    NotFoundError,
+    ValidationError,
+)
 from smartcity_kit.security import _store as store
 from smartcity_kit.security._cameras import Camera, CameraStatus, OwnerKind, Site, check_id
 from smartcity_kit.security._inventory import (
@@ -30,6 +36,7 @@ from smartcity_kit.security.adapters._base import (
     Timeouts,
     VendorProtocol,
 )
+from smartcity_kit.security.adapters._factory import make_adapter
 from smartcity_kit.storage import AuditLog, Database, update_versioned
 
 __all__ = ["CameraRegistry"]
@@ -369,8 +376,6 @@ class CameraRegistry:
                     details=_audit_details(camera, has_credentials or None) | {"import": True},
                 )
             if problems:
-                from smartcity_kit.errors import FieldError  # noqa: PLC0415
-
                 raise ValidationError(
                     [FieldError(f"row {n}: {field}", message) for n, field, message in problems]
                 )
@@ -436,8 +441,6 @@ class CameraRegistry:
             NotFoundError: No such camera.
             ConfigurationError: Credentials are stored but no key is set to open them.
         """
-        from smartcity_kit.security.adapters import make_adapter  # noqa: PLC0415
-
         camera = self.get(camera) if isinstance(camera, str) else camera
         return make_adapter(camera, self.credentials(camera.id), timeouts=timeouts, session=session)
 

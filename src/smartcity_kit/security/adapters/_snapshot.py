@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import threading
-import urllib.parse
 from collections.abc import Iterator
 from typing import Final
 
@@ -14,12 +13,12 @@ import requests
 from smartcity_kit.errors import DeviceProtocolError, ValidationError
 from smartcity_kit.security._events import CameraEvent
 from smartcity_kit.security.adapters._base import (
-    CREDENTIAL_PARAMS,
     Credentials,
     DeviceInfo,
     Endpoint,
     StreamProfile,
     Timeouts,
+    carries_credentials,
 )
 from smartcity_kit.security.adapters._http import AuthMode, DeviceHttp
 
@@ -29,9 +28,6 @@ _OK: Final = 200
 _JPEG_SOI: Final = b"\xff\xd8"
 _TOKEN: Final = "default"  # noqa: S105 - a profile token, not a password
 _UNKNOWN: Final = "unknown"
-# Query parameters through which cheap cameras take credentials: such a path would put the
-# password into every URI the city hands out.
-_CREDENTIAL_PARAMS: Final = CREDENTIAL_PARAMS
 
 
 def _check_path(field: str, path: str) -> str:
@@ -39,9 +35,7 @@ def _check_path(field: str, path: str) -> str:
         raise ValidationError.single(field, "must be a path on the device, starting with /")
     if any(c.isspace() or c in "#@\\" for c in path):
         raise ValidationError.single(field, "must be a plain path (no spaces, # or @)")
-    query = urllib.parse.urlsplit(path).query
-    names = {name.lower() for name, _ in urllib.parse.parse_qsl(query, keep_blank_values=True)}
-    if names & _CREDENTIAL_PARAMS:
+    if carries_credentials(path):  # such a path would put the password in every URI handed out
         raise ValidationError.single(
             field, "must not carry credentials: give them as Credentials instead"
         )
