@@ -214,3 +214,80 @@ def camera_from_row(row: Any) -> Camera:
         status=row.status,
         version=row.version,
     )
+
+
+# --- access policy -----------------------------------------------------------------------------
+
+organisations = sa.Table(
+    "security_organisations",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("city", sa.String(64), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+)
+accounts = sa.Table(
+    "security_accounts",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("organisation", sa.String(64), nullable=False),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("key_id", sa.String(16), nullable=True, unique=True),
+    sa.Column("active", sa.Boolean, nullable=False),
+)
+agreements = sa.Table(
+    "security_agreements",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("owner", sa.String(64), nullable=False),
+    sa.Column("grantee", sa.String(64), nullable=False),
+    sa.Column("scope", JsonText, nullable=False),
+    sa.Column("rights", JsonText, nullable=False),
+    sa.Column("legal_basis", sa.String(200), nullable=False),
+    sa.Column("valid_from", UtcDateTime, nullable=False),
+    sa.Column("valid_until", UtcDateTime, nullable=True),
+    sa.Column("created_by", sa.String(64), nullable=False),
+    sa.Column("revoked_at", UtcDateTime, nullable=True),
+    sa.Column("revoked_by", sa.String(64), nullable=True),
+    sa.Column("revoke_reason", sa.String(500), nullable=True),
+)
+grants = sa.Table(
+    "security_grants",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("case_number", sa.String(100), nullable=False),
+    sa.Column("reason", sa.String(500), nullable=False),
+    sa.Column("owner", sa.String(64), nullable=False),
+    sa.Column("organisation", sa.String(64), nullable=False),
+    sa.Column("requested_by", sa.String(64), nullable=False),
+    sa.Column("approved_by", sa.String(64), nullable=False),
+    sa.Column("lat", sa.Float, nullable=True),
+    sa.Column("lon", sa.Float, nullable=True),
+    sa.Column("radius_m", sa.Integer, nullable=False),
+    sa.Column("cameras", JsonText, nullable=False),
+    sa.Column("rights", JsonText, nullable=False),
+    sa.Column("footage_from", UtcDateTime, nullable=False),
+    sa.Column("footage_until", UtcDateTime, nullable=False),
+    sa.Column("granted_at", UtcDateTime, nullable=False),
+    sa.Column("expires_at", UtcDateTime, nullable=False),
+    sa.Column("revoked_at", UtcDateTime, nullable=True),
+    sa.Column("revoked_by", sa.String(64), nullable=True),
+    sa.Column("revoke_reason", sa.String(500), nullable=True),
+)
+access_log = sa.Table(
+    "security_access_log",
+    metadata,
+    sa.Column("audit_seq", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("at", UtcDateTime, nullable=False),
+    sa.Column("account", sa.String(64), nullable=False),
+    sa.Column("organisation", sa.String(64), nullable=True),
+    sa.Column("camera", sa.String(64), nullable=False),
+    sa.Column("right", sa.String(16), nullable=False),
+    sa.Column("allowed", sa.Boolean, nullable=False),
+    sa.Column("basis", sa.String(16), nullable=True),
+    sa.Column("agreement", sa.String(64), nullable=True),
+    sa.Column("grant_id", sa.Integer, nullable=True),
+    sa.Column("case_number", sa.String(100), nullable=True),
+    sa.Column("reason", sa.String(1000), nullable=False),
+)
