@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 
 from smartcity_kit.core import (
     Nik,
@@ -87,3 +89,10 @@ def test_any_real_number_is_found(nik: Nik, phone: PhoneNumber) -> None:
     assert find_personal_data(f"pelapor {nik.reveal()}") in ("NIK", "KK", "NPWP")
     national = "0" + phone.reveal()[3:]
     assert find_personal_data(f"telp {national}") == "PHONE"
+
+
+@given(st.datetimes(timezones=st.just(dt.UTC)))
+def test_timestamps_are_not_personal_data(instant: dt.datetime) -> None:
+    # "...:09.045414" once read as a phone number and made the audit log refuse ISO times.
+    assert find_personal_data(f"granted {instant.isoformat()}") is None
+    assert find_personal_data(f"at {instant.isoformat(sep=' ')} telp 0812-3456-7890") == "PHONE"

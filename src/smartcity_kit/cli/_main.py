@@ -5,6 +5,8 @@ from __future__ import annotations
 import click
 
 from smartcity_kit.cli._cameras import cameras
+from smartcity_kit.cli._cctv import cctv
+from smartcity_kit.cli._evidence import evidence
 from smartcity_kit.cli._keys import keys
 from smartcity_kit.cli._nik import nik
 from smartcity_kit.cli._region import region
@@ -25,3 +27,5 @@ main.add_command(audit)
 main.add_command(keys)
 main.add_command(serve)
 main.add_command(cameras)
+main.add_command(cctv)
+main.add_command(evidence)

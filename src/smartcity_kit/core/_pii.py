@@ -18,6 +18,9 @@ _MAYBE_PERSONAL = re.compile(r"\d[\d .\-]{6,}\d|@")
 _DIGIT_RUN = re.compile(r"(?<![\w.])\d[\d .\-]{6,}\d(?![\w.])")
 _EMAIL = re.compile(r"[^@\s\"'<>(),;:]+@[^@\s\"'<>(),;:]+\.[A-Za-z]{2,}")
 _PERSONAL_TYPES: Final = ("NIK", "KK", "PHONE", "NPWP", "EMAIL")
+# ISO 8601 instants: their seconds and fraction ("09.045414") would otherwise read as a phone
+# number. They are blanked before the digit runs are checked.
+_INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?")
 
 
 def find_personal_data(text: str) -> str | None:  # noqa: PLR0911 - one return per kind
@@ -32,7 +35,12 @@ def find_personal_data(text: str) -> str | None:  # noqa: PLR0911 - one return p
     'PHONE'
     >>> find_personal_data("Lubang 2 meter di depan rumah nomor 12") is None
     True
+    >>> find_personal_data("ditutup 2026-11-23T01:00:09.045414+00:00") is None
+    True
     """
+    if not _MAYBE_PERSONAL.search(text):
+        return None
+    text = _INSTANT.sub("T", text)
     if not _MAYBE_PERSONAL.search(text):
         return None
     found = lokal.detect_pii(text, types=_PERSONAL_TYPES, min_confidence="medium")

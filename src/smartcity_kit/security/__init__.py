@@ -29,9 +29,31 @@ from smartcity_kit.security._cameras import (
     Site,
 )
 from smartcity_kit.security._events import CameraEvent, EventKind
+from smartcity_kit.security._evidence import (
+    EVIDENCE_FORMAT,
+    EVIDENCE_KEY_VARIABLE,
+    BundleReport,
+    CustodyEvent,
+    EvidenceFile,
+    EvidenceKey,
+    EvidenceKind,
+    EvidenceManifest,
+    ManifestFile,
+    custody_lines,
+    load_public_key,
+    verify_bundle,
+    write_bundle,
+)
+from smartcity_kit.security._export import EvidenceExporter
 from smartcity_kit.security._inventory import EXPORT_FIELDS, IMPORT_FIELDS
 from smartcity_kit.security._monitor import FleetMonitor, HealthCheck, PollSummary
-from smartcity_kit.security._policy import AccessPolicy, AccessRecord, SnapshotAccess, StreamAccess
+from smartcity_kit.security._policy import (
+    AccessDeniedError,
+    AccessPolicy,
+    AccessRecord,
+    SnapshotAccess,
+    StreamAccess,
+)
 from smartcity_kit.security._registry import CameraRegistry
 from smartcity_kit.security._secrets import SECRET_KEY_VARIABLE, SecretBox
 from smartcity_kit.security.adapters import (
@@ -45,15 +67,19 @@ from smartcity_kit.security.adapters import (
 )
 
 __all__ = [
+    "EVIDENCE_FORMAT",
+    "EVIDENCE_KEY_VARIABLE",
     "EXPORT_FIELDS",
     "IMPORT_FIELDS",
     "SECRET_KEY_VARIABLE",
     "AccessDecision",
+    "AccessDeniedError",
     "AccessPolicy",
     "AccessRecord",
     "Account",
     "AccountRole",
     "Basis",
+    "BundleReport",
     "Camera",
     "CameraAdapter",
     "CameraEvent",
@@ -63,12 +89,19 @@ __all__ = [
     "CameraStatus",
     "CameraType",
     "Credentials",
+    "CustodyEvent",
     "DeviceInfo",
     "Endpoint",
     "EventKind",
+    "EvidenceExporter",
+    "EvidenceFile",
+    "EvidenceKey",
+    "EvidenceKind",
+    "EvidenceManifest",
     "FleetMonitor",
     "HealthCheck",
     "IncidentGrant",
+    "ManifestFile",
     "Organisation",
     "Owner",
     "OwnerContact",
@@ -84,5 +117,9 @@ __all__ = [
     "StreamProfile",
     "Timeouts",
     "VendorProtocol",
+    "custody_lines",
     "evaluate",
+    "load_public_key",
+    "verify_bundle",
+    "write_bundle",
 ]

@@ -283,6 +283,8 @@ class CameraScope:
         try:
             return cls(**lists, everything=everything)
         except ValidationError as e:
+            if all(err.path == "scope" for err in e.errors):
+                raise  # an empty scope: already named "scope", not "scope.scope"
             raise e.prefixed("scope") from None
 
 
@@ -481,10 +483,19 @@ class AccessDecision:
             "agreement": self.agreement,
             "grant": self.grant,
             "case_number": self.case_number,
-            "footage_from": self.footage_from.isoformat() if self.footage_from else None,
-            "footage_until": self.footage_until.isoformat() if self.footage_until else None,
+            "footage_from": audit_time(self.footage_from) if self.footage_from else None,
+            "footage_until": audit_time(self.footage_until) if self.footage_until else None,
             "reason": self.reason,
         }
+
+
+def audit_time(at: dt.datetime) -> str:
+    """``at`` for audit details: ISO 8601 to the second.
+
+    Not to the microsecond: the audit log refuses details that look like personal data, and a
+    fraction such as ``09.081234`` reads as a phone number.
+    """
+    return at.isoformat(timespec="seconds")
 
 
 def _stamp(at: dt.datetime) -> str:

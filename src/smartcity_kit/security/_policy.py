@@ -29,6 +29,7 @@ from smartcity_kit.security._access import (
     Organisation,
     Right,
     SharingAgreement,
+    audit_time,
     check_footage,
     evaluate,
 )
@@ -37,14 +38,28 @@ from smartcity_kit.security._registry import CameraRegistry
 from smartcity_kit.security.adapters._base import CameraAdapter, StreamProfile
 from smartcity_kit.storage import AuditLog, Database
 
-__all__ = ["AccessPolicy", "AccessRecord", "SnapshotAccess", "StreamAccess"]
+__all__ = ["AccessDeniedError", "AccessPolicy", "AccessRecord", "SnapshotAccess", "StreamAccess"]
 
 #: How far before "now" a grant may say it starts (clocks of caller and server differ a little).
 _GRANT_START_SLACK: Final = dt.timedelta(minutes=5)
 _ALLOWED: Final = "cctv.access.allowed"
 _DENIED: Final = "cctv.access.denied"
+#: Grant numbers are 32-bit integers in the database; a larger number names no grant.
+_MAX_GRANT_ID: Final = 2**31 - 1
 
 Footage = tuple[dt.datetime, dt.datetime]
+
+
+class AccessDeniedError(PermissionDeniedError):
+    """A denial that is recorded: the message is its reason, ``decision`` the whole decision.
+
+    Attributes:
+        decision: The denied decision, with the ``audit_seq`` of the entry that records it.
+    """
+
+    def __init__(self, decision: AccessDecision) -> None:
+        super().__init__(decision.reason)
+        self.decision = decision
 
 
 @attrs.frozen
@@ -147,6 +162,16 @@ class AccessPolicy:
         if stream_relay is not None and "{camera}" not in stream_relay:
             raise ValidationError.single("stream_relay", "must contain {camera}")
         self._relay = stream_relay
+
+    @property
+    def clock(self) -> Clock:
+        """Where the policy's "now" comes from."""
+        return self._clock
+
+    @property
+    def database(self) -> Database:
+        """The database the policy keeps its records in."""
+        return self._db
 
     @property
     def registry(self) -> CameraRegistry:
@@ -332,9 +357,9 @@ class AccessPolicy:
                     "scope": agreement.scope.to_json(),
                     "rights": sorted(r.value for r in agreement.rights),
                     "legal_basis": agreement.legal_basis,
-                    "valid_from": agreement.valid_from.isoformat(),
+                    "valid_from": audit_time(agreement.valid_from),
                     "valid_until": (
-                        agreement.valid_until.isoformat() if agreement.valid_until else None
+                        audit_time(agreement.valid_until) if agreement.valid_until else None
                     ),
                 },
             )
@@ -603,12 +628,14 @@ class AccessPolicy:
         """:meth:`authorize`, raising when denied.
 
         Raises:
-            PermissionDeniedError: Denied; the message is the decision's reason (recorded first).
+            AccessDeniedError: Denied (a :class:`PermissionDeniedError`); the message is the
+                decision's reason, ``decision`` the decision with its ``audit_seq`` (recorded
+                first).
             ValidationError: As for :meth:`authorize`.
         """
         decision = self.authorize(account_id, camera_id, right, footage=footage, grant=grant)
         if not decision.allowed:
-            raise PermissionDeniedError(decision.reason)
+            raise AccessDeniedError(decision)
         return decision
 
     def visible_cameras(
@@ -711,7 +738,7 @@ class AccessPolicy:
             query = query.where(log.c.allowed == allowed)
         if incident is not None:
             text = str(incident).strip()
-            if text.isdigit():
+            if text.isascii() and text.isdigit() and int(text) <= _MAX_GRANT_ID:
                 query = query.where(sa.or_(log.c.grant_id == int(text), log.c.case_number == text))
             else:
                 query = query.where(log.c.case_number == text)
@@ -857,6 +884,8 @@ class AccessPolicy:
     def _grant(conn: Connection, grant_id: int) -> IncidentGrant | None:
         if type(grant_id) is not int:
             raise ValidationError.single("grant", "must be a grant number")
+        if not 0 <= grant_id <= _MAX_GRANT_ID:
+            return None  # PostgreSQL refuses to compare an INTEGER column with a larger number
         table = store.grants
         row = conn.execute(sa.select(table).where(table.c.id == grant_id)).first()
         return _grant_from_row(row) if row is not None else None
@@ -925,10 +954,10 @@ def _grant_details(grant: IncidentGrant) -> dict[str, Any]:
         "radius_m": grant.radius_m,
         "cameras": sorted(grant.cameras),
         "rights": sorted(r.value for r in grant.rights),
-        "footage_from": grant.footage_from.isoformat(),
-        "footage_until": grant.footage_until.isoformat(),
-        "granted_at": grant.granted_at.isoformat(),
-        "expires_at": grant.expires_at.isoformat(),
+        "footage_from": audit_time(grant.footage_from),
+        "footage_until": audit_time(grant.footage_until),
+        "granted_at": audit_time(grant.granted_at),
+        "expires_at": audit_time(grant.expires_at),
     }
 
 

@@ -15,8 +15,10 @@ from smartcity_kit.core import Clock, SystemClock
 from smartcity_kit.egov import ServiceDesk
 from smartcity_kit.egov.open311 import Open311Handler
 from smartcity_kit.errors import SmartCityError
+from smartcity_kit.security import AccessPolicy
 from smartcity_kit.storage import ApiKeys, AuditLog, Database, Role
 from smartcity_kit.web._api import api
+from smartcity_kit.web._cctv import cctv
 from smartcity_kit.web._config import AppConfig
 from smartcity_kit.web._open311 import open311
 from smartcity_kit.web._problems import problem, problem_for
@@ -64,9 +66,13 @@ _POSTERS = (Role.OPEN311_CLIENT, Role.ADMIN, Role.OPERATOR)
 
 
 def create_app(  # noqa: C901 - the app's hooks are closures over its parts
-    config: AppConfig | None = None, *, database: Database | None = None, clock: Clock | None = None
+    config: AppConfig | None = None,
+    *,
+    database: Database | None = None,
+    clock: Clock | None = None,
+    access_policy: AccessPolicy | None = None,
 ) -> Flask:
-    """The Flask app: Open311 at ``/open311/v2/``, the staff API at ``/api/``, ``/healthz``.
+    """The Flask app: Open311 (``/open311/v2/``), staff and CCTV APIs (``/api/``), ``/healthz``.
 
     Mount its blueprints in your own app instead if you have one; this factory is what
     ``smartcity-kit serve`` runs.
@@ -75,6 +81,8 @@ def create_app(  # noqa: C901 - the app's hooks are closures over its parts
         config: The settings (defaults serve Makassar from ``SMARTCITY_DATABASE_URL``).
         database: A database to use instead of ``config.database_url``.
         clock: Where "now" comes from.
+        access_policy: The CCTV access policy (one over the same database and clock by default);
+            give one to set a stream relay or how cameras are reached.
     """
     config = config or AppConfig()
     db = database or Database(config.database_url)
@@ -98,12 +106,14 @@ def create_app(  # noqa: C901 - the app's hooks are closures over its parts
         "db": db,
         "keys": keys,
         "desks": desks,
+        "access_policy": access_policy or AccessPolicy(db, clock=clock),
         "open311": Open311Handler(
             list(desks.values()), authorize=authorize, clock=clock, data_version=version
         ),
     }
     app.register_blueprint(open311)
     app.register_blueprint(api)
+    app.register_blueprint(cctv)
 
     @app.get("/healthz")
     def healthz() -> Response:
