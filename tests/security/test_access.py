@@ -42,7 +42,14 @@ MAKASSAR = RegionCode("73.71")
 DISTRICTS = tuple(RegionCode(f"73.71.{n:02d}") for n in (1, 5, 10, 12))
 SCOPE_KINDS = ("cameras", "sites", "districts", "purposes", "everything")
 _TICK = dt.timedelta(microseconds=1)
-NUDGES = (-_TICK, dt.timedelta(0), _TICK, dt.timedelta(hours=-1), dt.timedelta(hours=1))
+NUDGES = (
+    dt.timedelta(0),
+    -_TICK,
+    _TICK,
+    dt.timedelta(0),
+    dt.timedelta(hours=-1),
+    dt.timedelta(hours=1),
+)
 NAME = "Bripka Andi Nurhaliza Mappanyukki"
 
 
@@ -342,15 +349,32 @@ class World:
             return None
         return data.draw(st.sampled_from(self.accounts), label="account")
 
-    def pick_time(self, data: st.DataObject) -> dt.datetime:
+    def relevant(
+        self, account: Account | None, camera: Camera
+    ) -> tuple[list[SharingAgreement], list[IncidentGrant]]:
+        """The agreements and grants between the camera's owner and the account's organisation."""
+        if account is None:
+            return [], []
+        pair = (camera.owner.code, account.organisation)
+        return (
+            [a for a in self.agreements if (a.owner, a.grantee) == pair],
+            [g for g in self.grants if (g.owner, g.organisation) == pair],
+        )
+
+    def pick_time(
+        self, data: st.DataObject, account: Account | None, camera: Camera
+    ) -> dt.datetime:
         """A time on the grid, or (half the time) just at, before or after a boundary."""
+        mine_a, mine_g = self.relevant(account, camera)
+        chosen_a = mine_a or self.agreements
+        chosen_g = mine_g or self.grants
         edges = sorted(
-            {a.valid_from for a in self.agreements}
-            | {a.valid_until for a in self.agreements if a.valid_until is not None}
-            | {a.revoked_at for a in self.agreements if a.revoked_at is not None}
-            | {g.granted_at for g in self.grants}
-            | {g.expires_at for g in self.grants}
-            | {g.revoked_at for g in self.grants if g.revoked_at is not None}
+            {a.valid_from for a in chosen_a}
+            | {a.valid_until for a in chosen_a if a.valid_until is not None}
+            | {a.revoked_at for a in chosen_a if a.revoked_at is not None}
+            | {g.granted_at for g in chosen_g}
+            | {g.expires_at for g in chosen_g}
+            | {g.revoked_at for g in chosen_g if g.revoked_at is not None}
         )
         if edges and data.draw(st.integers(0, 1), label="at an edge") == 1:
             edge = data.draw(st.sampled_from(edges), label="edge")
@@ -359,6 +383,16 @@ class World:
             minutes=data.draw(st.sampled_from([0, 1, 59]), label="minutes")
         )
 
+    def pick_right(self, data: st.DataObject, account: Account | None, camera: Camera) -> Right:
+        """A right, half the time one that a relevant agreement or grant gives."""
+        mine_a, mine_g = self.relevant(account, camera)
+        offered = sorted(
+            {r for a in mine_a for r in a.rights} | {r for g in mine_g for r in g.rights}
+        )
+        if offered and data.draw(st.integers(0, 1), label="an offered right") == 1:
+            return data.draw(st.sampled_from(offered), label="right")
+        return data.draw(st.sampled_from(list(Right)), label="right")
+
     def pick_footage(
         self, data: st.DataObject, account: Account | None, camera: Camera
     ) -> tuple[dt.datetime, dt.datetime] | None:
@@ -366,12 +400,7 @@ class World:
         choice = data.draw(st.integers(0, 5), label="footage")
         if choice < 4:
             return None
-        mine = [
-            g
-            for g in self.grants
-            if account is not None
-            and (g.organisation, g.owner) == (account.organisation, camera.owner.code)
-        ]
+        mine = self.relevant(account, camera)[1]
         if choice == 4 and self.grants:
             grant = data.draw(st.sampled_from(mine or self.grants), label="footage of")
             start = grant.footage_from + data.draw(st.sampled_from(NUDGES), label="start")
@@ -463,8 +492,8 @@ def test_evaluate_agrees_with_the_oracle(world: World, data: st.DataObject) -> N
     for _ in range(10):
         account = world.pick_account(data)
         camera = world.pick_camera(data, account)
-        right = data.draw(st.sampled_from(Right), label="right")
-        when = world.pick_time(data)
+        right = world.pick_right(data, account, camera)
+        when = world.pick_time(data, account, camera)
         footage = world.pick_footage(data, account, camera)
         grant_ids = [g.id for g in world.grants]
         only_grant = data.draw(
