@@ -950,7 +950,13 @@ def _grant_details(grant: IncidentGrant) -> dict[str, Any]:
         "organisation": grant.organisation,
         "requested_by": grant.requested_by,
         "approved_by": grant.approved_by,
-        "center": str(grant.center) if grant.center else None,
+        # Rounded to about 10 cm: long digit runs of a float can read as an NPWP or a phone
+        # number to the audit log's personal-data check.
+        "center": (
+            [round(grant.center.latitude, 6), round(grant.center.longitude, 6)]
+            if grant.center
+            else None
+        ),
         "radius_m": grant.radius_m,
         "cameras": sorted(grant.cameras),
         "rights": sorted(r.value for r in grant.rights),
