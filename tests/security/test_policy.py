@@ -21,6 +21,7 @@ from smartcity_kit.errors import (
 )
 from smartcity_kit.security import (
     AccessDecision,
+    AccessDeniedError,
     AccessPolicy,
     Account,
     AccountRole,
@@ -431,6 +432,18 @@ def test_times_with_microseconds_are_recorded(db: Database) -> None:
     )
     assert created.valid_from == odd
     assert policy.agreement(created.id).valid_from == odd
+    assert city.audit.verify().intact
+
+
+def test_a_grant_centred_at_a_full_precision_point(city: City) -> None:
+    """A point clicked on a map has 15 digits; the audit log must not take it for an NPWP."""
+    center = GeoPoint(-5.15985796305845, 119.4311901945106)
+    grant = city.policy.grant_incident(incident(center=center, radius_m=5_000))  # 3.2 km off
+    assert city.policy.grant(grant.id).center == center  # the grant keeps the point whole
+    entry = city.audit.entries(limit=1)[0]
+    assert (entry.action, entry.subject) == ("grant.created", f"grant:{grant.id}")
+    assert entry.details["center"] is not None
+    assert city.policy.decide(POLICE, "MKS-0001", Right.LIVE).grant == grant.id
     assert city.audit.verify().intact
 
 
@@ -933,6 +946,63 @@ class DbWorld:
     grants: list[IncidentGrant]
 
 
+def pick_attempt(data: st.DataObject, world: DbWorld) -> Attempt:
+    """Half the time aimed at an agreement or grant (a member of the grantee, a camera of the
+    owner, near its time); otherwise anyone on anything, now and then unknown ones."""
+    draw = data.draw
+    things: list[SharingAgreement | IncidentGrant] = [*world.agreements, *world.grants]
+    aimed: bool = draw(st.booleans(), label="aimed")
+    if things and aimed:
+        return aimed_attempt(data, world, draw(st.sampled_from(things), label="at"))
+    account_id = "ghost"
+    if draw(st.integers(0, 9), label="ghost") < 9:
+        account_id = draw(st.sampled_from(sorted(world.accounts)), label="account")
+    camera_id = "CAM-GONE"
+    if draw(st.integers(0, 9), label="no camera") < 9:
+        camera_id = draw(st.sampled_from(sorted(world.cameras)), label="camera")
+    kind = draw(st.sampled_from(sorted(RIGHT_OF)), label="kind")
+    return Attempt(account_id, camera_id, kind, at(draw(hours, label="when")))
+
+
+def covers(thing: SharingAgreement | IncidentGrant, camera: Camera) -> bool:
+    """Whether the agreement's scope or the grant's place takes in the camera (to aim at it)."""
+    if isinstance(thing, SharingAgreement):
+        return scope_holds(thing.scope, camera)
+    point = camera.location.point
+    return camera.id in thing.cameras or (
+        thing.center is not None
+        and point is not None
+        and thing.center.distance_to(point) <= thing.radius_m
+    )
+
+
+def aimed_attempt(
+    data: st.DataObject, world: DbWorld, thing: SharingAgreement | IncidentGrant
+) -> Attempt:
+    draw = data.draw
+    if isinstance(thing, SharingAgreement):
+        grantee, start, end = thing.grantee, thing.valid_from, thing.valid_until
+    else:
+        grantee, start, end = thing.organisation, thing.granted_at, thing.expires_at
+    members = sorted(a.id for a in world.accounts.values() if a.organisation == grantee)
+    owned = sorted(c.id for c in world.cameras.values() if c.owner.code == thing.owner)
+    offered = sorted(k for k, right in RIGHT_OF.items() if right in thing.rights)
+    account_id = draw(st.sampled_from(members), label="member")
+    covered = [c for c in owned if covers(thing, world.cameras[c])]
+    only_covered: bool = draw(st.integers(0, 3), label="covered") > 0
+    choice = (covered if covered and only_covered else owned) or sorted(world.cameras)
+    camera_id = draw(st.sampled_from(choice), label="owned camera")
+    kind = draw(st.sampled_from(offered or sorted(RIGHT_OF)), label="offered kind")
+    edges = [start, *(e for e in (end, thing.revoked_at) if e is not None)]
+    if draw(st.booleans(), label="at an edge"):
+        nudge = dt.timedelta(microseconds=draw(st.sampled_from([0, -1, 1]), label="nudge"))
+        when = draw(st.sampled_from(edges), label="edge") + nudge
+    else:
+        span = int(((end or start + dt.timedelta(days=5)) - start) / dt.timedelta(hours=1))
+        when = start + dt.timedelta(hours=draw(st.integers(0, max(span, 0)), label="into"))
+    return Attempt(account_id, camera_id, kind, when)
+
+
 def build_world(data: st.DataObject, city: City) -> DbWorld:  # noqa: C901 - one world
     policy, draw = city.policy, data.draw
     orgs = sorted(ORGS)
@@ -961,12 +1031,18 @@ def build_world(data: st.DataObject, city: City) -> DbWorld:  # noqa: C901 - one
         cameras[camera.id] = camera
     camera_ids = sorted(cameras)
 
+    users = {a.organisation for a in accounts.values() if a.id.startswith("acc-") and a.active}
+
     def pair() -> tuple[str, str]:
+        """An owner and another organisation, mostly one with random accounts (so they meet)."""
         owner = draw(st.sampled_from(orgs), label="owner")
-        return owner, draw(st.sampled_from([o for o in orgs if o != owner]), label="other")
+        wanted = sorted(users - {owner})
+        favour: int = draw(st.integers(0, 3), label="favour")
+        others = wanted if wanted and favour else orgs
+        return owner, draw(st.sampled_from([o for o in others if o != owner]), label="other")
 
     agreements: list[SharingAgreement] = []
-    for i in range(draw(st.integers(0, 4), label="agreements")):
+    for i in range(draw(st.integers(1, 4), label="agreements")):
         owner, grantee = pair()
         kinds = draw(
             st.sets(
@@ -1000,7 +1076,7 @@ def build_world(data: st.DataObject, city: City) -> DbWorld:  # noqa: C901 - one
         )
         agreements.append(made)
     grants: list[IncidentGrant] = []
-    for i in range(draw(st.integers(0, 4), label="grants")):
+    for i in range(draw(st.integers(1, 4), label="grants")):
         owner, organisation = pair()
         own = [c for c in camera_ids if cameras[c].owner.code == owner]
         named = draw(st.frozensets(st.sampled_from(own), max_size=2)) if own else frozenset()
@@ -1029,7 +1105,7 @@ def build_world(data: st.DataObject, city: City) -> DbWorld:  # noqa: C901 - one
         grants.append(made_grant)
     # Revocations, each at its own time.
     for index, made in enumerate(agreements):
-        revoked = maybe(draw, hours, 4)
+        revoked = maybe(draw, hours, 3)
         if revoked is not None:
             city.clock.set(at(revoked))
             by = draw(st.sampled_from([made.owner, made.grantee]), label="revoker")
@@ -1038,7 +1114,7 @@ def build_world(data: st.DataObject, city: City) -> DbWorld:  # noqa: C901 - one
             )
             assert agreements[index].revoked_at == at(revoked)
     for index, made_grant in enumerate(grants):
-        revoked = maybe(draw, hours, 4)
+        revoked = maybe(draw, hours, 3)
         if revoked is not None:
             city.clock.set(at(revoked))
             grants[index] = policy.revoke_grant(
@@ -1055,11 +1131,32 @@ def perform(city: City, attempt: Attempt) -> StreamAccess | SnapshotAccess | Acc
     return city.policy.require(attempt.account, attempt.camera, Right.EXPORT)
 
 
+def attempt_once(city: City, attempt: Attempt) -> AccessDecision:
+    """The decision behind one attempt: the hand-out's, or the recorded denial's."""
+    try:
+        result = perform(city, attempt)
+    except AccessDeniedError as e:
+        denied = e
+    else:
+        if isinstance(result, StreamAccess):
+            assert result.uri == f"rtsp://10.20.0.2:554/{attempt.camera}/main"
+        if isinstance(result, SnapshotAccess):
+            assert result.image == image_of(attempt.camera)
+        decision = result if isinstance(result, AccessDecision) else result.decision
+        assert decision.allowed
+        assert decision.basis is not None
+        return decision
+    assert str(denied) == denied.decision.reason
+    assert not denied.decision.allowed
+    assert denied.decision.basis is None
+    return denied.decision
+
+
 RIGHT_OF = {"stream": Right.LIVE, "snapshot": Right.SNAPSHOT, "export": Right.EXPORT}
 
 
 @settings(
-    max_examples=25,
+    max_examples=50,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
@@ -1070,16 +1167,9 @@ def test_no_hand_out_without_a_basis_and_one_entry_per_attempt(data: st.DataObje
         upgrade(db)
         city = new_city(db, start=CREATED)
         world = build_world(data, city)
-        actors = [*sorted(world.accounts), "ghost"]
-        targets = [*sorted(world.cameras), "CAM-GONE"]
         recorded: list[tuple[Attempt, bool, int]] = []
-        for _ in range(data.draw(st.integers(1, 8), label="attempts")):
-            attempt = Attempt(
-                account=data.draw(st.sampled_from(actors), label="actor"),
-                camera=data.draw(st.sampled_from(targets), label="target"),
-                kind=data.draw(st.sampled_from(sorted(RIGHT_OF)), label="kind"),
-                when=at(data.draw(hours, label="when")),
-            )
+        for _ in range(data.draw(st.integers(1, 10), label="attempts")):
+            attempt = pick_attempt(data, world)
             city.clock.set(attempt.when)
             expected = oracle(
                 world.accounts.get(attempt.account),
@@ -1090,21 +1180,13 @@ def test_no_hand_out_without_a_basis_and_one_entry_per_attempt(data: st.DataObje
                 grants=world.grants,
             )
             before = city.head()
-            try:
-                result = perform(city, attempt)
-            except PermissionDeniedError:
-                allowed = False
-            else:
-                allowed = True
-                decision = result if isinstance(result, AccessDecision) else result.decision
-                assert decision.allowed
-                assert decision.audit_seq == before + 1
-                if isinstance(result, StreamAccess):
-                    assert result.uri == f"rtsp://10.20.0.2:554/{attempt.camera}/main"
-                if isinstance(result, SnapshotAccess):
-                    assert result.image == image_of(attempt.camera)
+            decision = attempt_once(city, attempt)
+            allowed = decision.allowed
             assert allowed is expected, attempt
-            event(f"{attempt.kind} {'allowed' if allowed else 'denied'}")
+            event(f"{attempt.kind} {decision.basis.value if decision.basis else 'denied'}")
+            assert decision.audit_seq == before + 1
+            assert (decision.account, decision.camera) == (attempt.account, attempt.camera)
+            assert decision.right is RIGHT_OF[attempt.kind]
             assert city.head() == before + 1, attempt
             (entry,) = city.audit.entries(limit=1)
             assert entry.seq == before + 1
