@@ -200,4 +200,10 @@ def test_every_attempt_is_decided_by_the_rule_and_recorded_once(
         assert entry.details["right"] == right.value
         assert "Nama Orang" not in str(entry)
     assert len(policy.access_report()) == len(attempts)
+    for account_id in ACCOUNTS:
+        rights = dict(policy.camera_rights(account_id))
+        for camera_id in CAMERAS:
+            camera = policy.registry.get(camera_id)
+            may = {r for r in Right if policy.decide(account_id, camera_id, r).allowed}
+            assert rights.get(camera, frozenset()) == may
     assert audit.verify().intact

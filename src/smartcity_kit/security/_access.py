@@ -490,11 +490,7 @@ class AccessDecision:
 
 
 def audit_time(at: dt.datetime) -> str:
-    """``at`` for audit details: ISO 8601 to the second.
-
-    Not to the microsecond: the audit log refuses details that look like personal data, and a
-    fraction such as ``09.081234`` reads as a phone number.
-    """
+    """``at`` for audit details: ISO 8601 to the second, as people read a record."""
     return at.isoformat(timespec="seconds")
 
 

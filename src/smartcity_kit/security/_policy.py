@@ -652,6 +652,26 @@ class AccessPolicy:
             NotFoundError: No such account.
         """
         right = _right(right)
+        return [
+            camera
+            for camera, rights in self.camera_rights(account_id, city=city, at=at)
+            if right in rights
+        ]
+
+    def camera_rights(
+        self,
+        account_id: str,
+        *,
+        city: str | None = None,
+        at: dt.datetime | None = None,
+    ) -> builtins.list[tuple[Camera, frozenset[Right]]]:
+        """Every camera ``account_id`` may use at all, by id, with the rights it has on each.
+
+        One read of the cameras, agreements and grants; not recorded (nothing is handed out).
+
+        Raises:
+            NotFoundError: No such account.
+        """
         when = ensure_utc(at, "at") if at is not None else self._now()
         with self._db.reading() as conn:
             account = self._account(conn, account_id)
@@ -663,11 +683,18 @@ class AccessPolicy:
             if city is not None:
                 query = query.where(store.cameras.c.city == city)
             cameras = [store.camera_from_row(r) for r in conn.execute(query)]
-        return [
-            c
-            for c in cameras
-            if evaluate(account, c, right, when, agreements=agreements, grants=grants).allowed
-        ]
+        found = []
+        for camera in cameras:
+            rights = frozenset(
+                right
+                for right in Right
+                if evaluate(
+                    account, camera, right, when, agreements=agreements, grants=grants
+                ).allowed
+            )
+            if rights:
+                found.append((camera, rights))
+        return found
 
     # --- hand-outs -------------------------------------------------------------------------
 

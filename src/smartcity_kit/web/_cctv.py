@@ -427,19 +427,9 @@ def list_cameras() -> Response:
     caller = _caller()
     wanted, city = _arg_right(), _arg_id("city")
     city = _key_city(caller.key, city)
-    policy, at = _policy(), _now()
-    cameras: dict[str, Camera] = {}
-    rights: dict[str, set[Right]] = {}
-    for right in Right:
-        for camera in policy.visible_cameras(caller.account.id, right, city=city, at=at):
-            cameras[camera.id] = camera
-            rights.setdefault(camera.id, set()).add(right)
+    visible = _policy().camera_rights(caller.account.id, city=city, at=_now())
     return jsonify(
-        [
-            _camera_json(cameras[i], rights[i])
-            for i in sorted(cameras)
-            if wanted is None or wanted in rights[i]
-        ]
+        [_camera_json(camera, rights) for camera, rights in visible if wanted in (None, *rights)]
     )
 
 
