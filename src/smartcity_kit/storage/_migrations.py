@@ -35,6 +35,7 @@ MIGRATION_PACKAGES: Final = (
     "smartcity_kit.storage",
     "smartcity_kit.egov",
     "smartcity_kit.security",
+    "smartcity_kit.economy",
 )
 #: Serialises concurrent upgrades of one PostgreSQL database (an arbitrary, fixed key).
 _PG_LOCK_KEY: Final = 7_371_474_272

@@ -1,0 +1,75 @@
+"""Smart economy: neighbourhood enterprises (BULo), their books, SHU, and waste banks.
+
+:class:`EnterpriseRegistry` keeps the enterprises and their members; :class:`Books` keeps each
+enterprise's double-entry ledger to SAK EMKM, closes its periods and shares a cooperative's
+surplus (SHU); statements (Laporan Posisi Keuangan, Laporan Laba Rugi, notes) are derived from
+the ledger, never typed in.
+"""
+
+from smartcity_kit.economy._books import (
+    SAVINGS_ACCOUNTS,
+    AccountTotals,
+    Books,
+    Payment,
+    PeriodClosing,
+    PurchaseKind,
+)
+from smartcity_kit.economy._enterprises import (
+    Enterprise,
+    EnterpriseStatus,
+    LegalForm,
+    Member,
+    MemberRole,
+    SavingsKind,
+    Sector,
+)
+from smartcity_kit.economy._ledger import (
+    Account,
+    AccountType,
+    ChartOfAccounts,
+    EntryKind,
+    JournalEntry,
+    JournalLine,
+    Period,
+    StandardAccount,
+)
+from smartcity_kit.economy._registry import EnterpriseRegistry
+from smartcity_kit.economy._shu import (
+    MemberShare,
+    RoundingAdjustment,
+    ShuDistribution,
+    ShuPool,
+    ShuSplit,
+    distribute_surplus,
+)
+
+__all__ = [
+    "SAVINGS_ACCOUNTS",
+    "Account",
+    "AccountTotals",
+    "AccountType",
+    "Books",
+    "ChartOfAccounts",
+    "Enterprise",
+    "EnterpriseRegistry",
+    "EnterpriseStatus",
+    "EntryKind",
+    "JournalEntry",
+    "JournalLine",
+    "LegalForm",
+    "Member",
+    "MemberRole",
+    "MemberShare",
+    "Payment",
+    "Period",
+    "PeriodClosing",
+    "PurchaseKind",
+    "RoundingAdjustment",
+    "SavingsKind",
+    "Sector",
+    "ShuDistribution",
+    "ShuPool",
+    "ShuSplit",
+    "StandardAccount",
+    "distribute_surplus",
+]
