@@ -25,6 +25,7 @@ from smartcity_kit.economy._ledger import (
     Period,
     StandardAccount,
 )
+from smartcity_kit.economy._registry import enterprise_from_row
 from smartcity_kit.economy._shu import (
     MemberShare,
     RoundingAdjustment,
@@ -33,6 +34,7 @@ from smartcity_kit.economy._shu import (
     ShuSplit,
     distribute_surplus,
 )
+from smartcity_kit.economy._statements import FinancialStatements, build_statements
 from smartcity_kit.errors import ConflictError, NotFoundError, ValidationError
 from smartcity_kit.storage import AuditLog, Database
 
@@ -490,6 +492,35 @@ class Books:
             closing=closing,
             movement=movement,
             closed_through=row["closed_through"],
+        )
+
+    def statements(self, enterprise_id: str, period: Period) -> FinancialStatements:
+        """The financial statements of ``period`` to SAK EMKM, derived from the ledger.
+
+        The Laporan Posisi Keuangan at the period's end (the day before it starts beside it),
+        the Laporan Laba Rugi of the period, and the notes, which count the members who
+        belonged at the period's end (never naming them). See :class:`FinancialStatements`.
+
+        Raises:
+            NotFoundError: No such enterprise.
+        """
+        members = store.members
+        with self._db.reading() as conn:
+            enterprise = enterprise_from_row(self._enterprise(conn, _Context(), enterprise_id))
+            member_count = int(
+                conn.execute(
+                    sa.select(sa.func.count()).where(
+                        members.c.enterprise == enterprise_id,
+                        members.c.joined <= period.end,
+                        sa.or_(members.c.left.is_(None), members.c.left >= period.end),
+                    )
+                ).scalar_one()
+            )
+        return build_statements(
+            enterprise,
+            self.totals(enterprise_id, period),
+            member_count=member_count,
+            generated_at=self._clock.now(),
         )
 
     def balance(
