@@ -3,7 +3,7 @@
 :class:`EnterpriseRegistry` keeps the enterprises and their members; :class:`Books` keeps each
 enterprise's double-entry ledger to SAK EMKM, closes its periods and shares a cooperative's
 surplus (SHU); statements (Laporan Posisi Keuangan, Laporan Laba Rugi, notes) are derived from
-the ledger, never typed in.
+the ledger, never typed in. :class:`WasteBank` runs a waste bank (bank sampah) on the same books.
 """
 
 from smartcity_kit.economy._books import (
@@ -52,6 +52,16 @@ from smartcity_kit.economy._statements import (
     StatementLine,
     build_statements,
 )
+from smartcity_kit.economy._wastebank import (
+    PricedItem,
+    StockLevel,
+    WasteBank,
+    WasteDeposit,
+    WasteItem,
+    WastePrice,
+    WasteSale,
+    WasteType,
+)
 
 __all__ = [
     "SAVINGS_ACCOUNTS",
@@ -79,6 +89,7 @@ __all__ = [
     "Payment",
     "Period",
     "PeriodClosing",
+    "PricedItem",
     "PurchaseKind",
     "RoundingAdjustment",
     "SavingsKind",
@@ -88,6 +99,13 @@ __all__ = [
     "ShuSplit",
     "StandardAccount",
     "StatementLine",
+    "StockLevel",
+    "WasteBank",
+    "WasteDeposit",
+    "WasteItem",
+    "WastePrice",
+    "WasteSale",
+    "WasteType",
     "build_statements",
     "distribute_surplus",
 ]

@@ -397,7 +397,8 @@ class Books:
 
         Raises:
             NotFoundError: No such entry.
-            ConflictError: It was reversed already, or it is a closing or reversal entry.
+            ConflictError: It was reversed already, or it is a closing, reversal or waste-bank
+                entry.
             ValidationError: The date is in a closed period, or the reversal would take a
                 member's savings below zero (the money was withdrawn since).
         """
@@ -406,6 +407,11 @@ class Books:
             original = self._entry(conn, entry_id)
             if original.kind in {EntryKind.CLOSING, EntryKind.REVERSAL}:
                 raise ConflictError(f"entry #{entry_id} is a {original.kind} entry: not reversed")
+            if original.kind in {EntryKind.WASTE_DEPOSIT, EntryKind.WASTE_SALE}:
+                raise ConflictError(
+                    f"entry #{entry_id} is a waste-bank entry: its stock moved with it, so it is "
+                    "not reversed here; record the opposite movement through the waste bank"
+                )
             done = conn.execute(
                 sa.select(store.entries.c.id).where(store.entries.c.reverses == entry_id)
             ).first()
