@@ -3,7 +3,8 @@
 :class:`EnterpriseRegistry` keeps the enterprises and their members; :class:`Books` keeps each
 enterprise's double-entry ledger to SAK EMKM, closes its periods and shares a cooperative's
 surplus (SHU); statements (Laporan Posisi Keuangan, Laporan Laba Rugi, notes) are derived from
-the ledger, never typed in. :class:`WasteBank` runs a waste bank (bank sampah) on the same books.
+the ledger, never typed in. :class:`WasteBank` runs a waste bank (bank sampah) on the same
+books, and :class:`CityEconomy` gives the city's picture across enterprises.
 """
 
 from smartcity_kit.economy._books import (
@@ -14,6 +15,7 @@ from smartcity_kit.economy._books import (
     PeriodClosing,
     PurchaseKind,
 )
+from smartcity_kit.economy._city import AreaFigures, CityEconomy, CityOverview, MonthFigures
 from smartcity_kit.economy._enterprises import (
     Enterprise,
     EnterpriseStatus,
@@ -68,9 +70,12 @@ __all__ = [
     "Account",
     "AccountTotals",
     "AccountType",
+    "AreaFigures",
     "BalanceSheet",
     "Books",
     "ChartOfAccounts",
+    "CityEconomy",
+    "CityOverview",
     "Enterprise",
     "EnterpriseRegistry",
     "EnterpriseStatus",
@@ -84,6 +89,7 @@ __all__ = [
     "Member",
     "MemberRole",
     "MemberShare",
+    "MonthFigures",
     "NoteDetail",
     "Notes",
     "Payment",

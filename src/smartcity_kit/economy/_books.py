@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection, RowMapping
 
 from smartcity_kit.core import Clock, Rupiah, SystemClock
 from smartcity_kit.economy import _store as store
-from smartcity_kit.economy._enterprises import EnterpriseStatus, SavingsKind
+from smartcity_kit.economy._enterprises import EnterpriseStatus, SavingsKind, choice
 from smartcity_kit.economy._ledger import (
     Account,
     AccountType,
@@ -317,12 +317,22 @@ class Books:
                         f"lines[{i}].member",
                         f"member {line.member} had not joined on {entry.date.isoformat()}",
                     )
+                # A member who left is still paid out: savings, and the SHU they earned.
+                paid_out = account.code == StandardAccount.SHU_PAYABLE or (
+                    bool(line.debit) and account.savings is not None
+                )
+                if member["left"] is not None and entry.date > member["left"] and not paid_out:
+                    raise ValidationError.single(
+                        f"lines[{i}].member",
+                        f"member {line.member} left on {member['left'].isoformat()}: only "
+                        "savings and SHU are paid out after that",
+                    )
                 if account.savings is not None:
                     savings_moves[line.member, account.code] += line.signed
         for (number, code), move in savings_moves.items():
             if move <= 0:
                 continue  # deposits only
-            held = -self._member_balance(conn, entry.enterprise, number, code)
+            held = self._lowest_held_from(conn, entry.enterprise, number, code, entry.date)
             if move > held:
                 account = chart[code]
                 raise ValidationError.single(
@@ -367,7 +377,9 @@ class Books:
             "enterprise": entry.enterprise,
             "date": entry.date.isoformat(),
             "kind": str(entry.kind),
-            "total": entry.total.amount,
+            # Amounts as text (Rp800.000.000): a bare 9-digit number starting with 8 reads as a
+            # phone number to the audit log's personal-data check.
+            "total": str(entry.total),
             "lines": len(entry.lines),
             "digest": entry.digest(),
         }
@@ -397,8 +409,8 @@ class Books:
 
         Raises:
             NotFoundError: No such entry.
-            ConflictError: It was reversed already, or it is a closing, reversal or waste-bank
-                entry.
+            ConflictError: It was reversed already, or it is a closing, reversal, SHU or
+                waste-bank entry.
             ValidationError: The date is in a closed period, or the reversal would take a
                 member's savings below zero (the money was withdrawn since).
         """
@@ -407,6 +419,11 @@ class Books:
             original = self._entry(conn, entry_id)
             if original.kind in {EntryKind.CLOSING, EntryKind.REVERSAL}:
                 raise ConflictError(f"entry #{entry_id} is a {original.kind} entry: not reversed")
+            if original.kind == EntryKind.SHU:
+                raise ConflictError(
+                    f"entry #{entry_id} is an SHU entry: a distribution stands as the members' "
+                    "meeting decided it; correct it with a general entry"
+                )
             if original.kind in {EntryKind.WASTE_DEPOSIT, EntryKind.WASTE_SALE}:
                 raise ConflictError(
                     f"entry #{entry_id} is a waste-bank entry: its stock moved with it, so it is "
@@ -451,7 +468,7 @@ class Books:
         if period is not None:
             query = query.where(table.c.date.between(period.start, period.end))
         if kind is not None:
-            query = query.where(table.c.kind == str(EntryKind(kind)))
+            query = query.where(table.c.kind == str(choice(EntryKind, "kind", kind)))
         query = query.order_by(table.c.date, table.c.id).offset(offset)
         if limit is not None:
             query = query.limit(limit)
@@ -714,7 +731,7 @@ class Books:
                 details={
                     "start": start.isoformat(),
                     "through": through.isoformat(),
-                    "result": result,
+                    "result": str(Rupiah(result)),
                     "entry": entry_id,
                 },
             )
@@ -750,7 +767,7 @@ class Books:
         business with the cooperative when the surplus (SHU) is shared.
         """
         amount = _check_positive("amount", amount)
-        payment = Payment(payment)
+        payment = choice(Payment, "payment", payment)
         if AccountType.of_code(str(account)) != AccountType.REVENUE:
             raise ValidationError.single("account", "must be a revenue account (4xxx)")
         lines = [
@@ -781,11 +798,11 @@ class Books:
     ) -> JournalEntry:
         """A purchase of goods, supplies or equipment, paid in cash, by bank, or on credit."""
         amount = _check_positive("amount", amount)
-        payment = Payment(payment)
+        payment = choice(Payment, "payment", payment)
         if payment not in _MONEY_OUT:
             raise ValidationError.single("payment", "must be cash, bank or credit for a purchase")
         lines = [
-            JournalLine.debit_of(_PURCHASED[PurchaseKind(item)], amount),
+            JournalLine.debit_of(_PURCHASED[choice(PurchaseKind, "item", item)], amount),
             JournalLine.credit_of(_MONEY_OUT[payment], amount),
         ]
         return self.post(
@@ -806,7 +823,7 @@ class Books:
     ) -> JournalEntry:
         """An expense (electricity, wages, transport ...) on an expense account (6xxx)."""
         amount = _check_positive("amount", amount)
-        payment = Payment(payment)
+        payment = choice(Payment, "payment", payment)
         if AccountType.of_code(str(account)) != AccountType.EXPENSE:
             raise ValidationError.single("account", "must be an expense account (6xxx)")
         if payment not in _MONEY_OUT:
@@ -852,7 +869,7 @@ class Books:
     ) -> JournalEntry:
         """Capital put in by the owners or a grant-giver (setoran modal)."""
         amount = _check_positive("amount", amount)
-        payment = Payment(payment)
+        payment = choice(Payment, "payment", payment)
         if payment not in {Payment.CASH, Payment.BANK}:
             raise ValidationError.single("payment", "must be cash or bank for a contribution")
         lines = [
@@ -877,8 +894,8 @@ class Books:
     ) -> JournalEntry:
         """A member pays into their savings (simpanan pokok, wajib or sukarela)."""
         amount = _check_positive("amount", amount)
-        kind = SavingsKind(kind)
-        payment = Payment(payment)
+        kind = choice(SavingsKind, "kind", kind)
+        payment = choice(Payment, "payment", payment)
         if payment not in {Payment.CASH, Payment.BANK, Payment.QRIS}:
             raise ValidationError.single("payment", "must be cash, bank or QRIS for a deposit")
         lines = [
@@ -917,8 +934,8 @@ class Books:
                 member who has not left; nothing is written.
         """
         amount = _check_positive("amount", amount)
-        kind = SavingsKind(kind)
-        payment = Payment(payment)
+        kind = choice(SavingsKind, "kind", kind)
+        payment = choice(Payment, "payment", payment)
         if payment not in {Payment.CASH, Payment.BANK}:
             raise ValidationError.single("payment", "must be cash or bank for a withdrawal")
         if kind in {SavingsKind.PRINCIPAL, SavingsKind.MANDATORY}:
@@ -1105,7 +1122,7 @@ class Books:
         Raises:
             ValidationError: Nothing is owed to the member.
         """
-        payment = Payment(payment)
+        payment = choice(Payment, "payment", payment)
         if payment not in {Payment.CASH, Payment.BANK}:
             raise ValidationError.single("payment", "must be cash or bank for an SHU payment")
         owed = self.balance(enterprise_id, StandardAccount.SHU_PAYABLE, member=member)
@@ -1181,17 +1198,38 @@ class Books:
         return row
 
     @staticmethod
-    def _member_balance(conn: Connection, enterprise_id: str, number: int, code: str) -> int:
+    def _lowest_held_from(
+        conn: Connection, enterprise_id: str, number: int, code: str, day: dt.date
+    ) -> int:
+        """The least a member held on a savings account on any day from ``day`` on.
+
+        A withdrawal dated ``day`` lowers every later balance too, so it must fit under the
+        lowest of them, not only under today's.
+        """
         lines = store.lines
-        return int(
+        mine = (
+            lines.c.enterprise == enterprise_id,
+            lines.c.member == number,
+            lines.c.account == code,
+        )
+        held = -int(
             conn.execute(
                 sa.select(sa.func.coalesce(sa.func.sum(lines.c.amount), 0)).where(
-                    lines.c.enterprise == enterprise_id,
-                    lines.c.member == number,
-                    lines.c.account == code,
+                    *mine, lines.c.date <= day
                 )
             ).scalar_one()
         )
+        lowest = held
+        later = conn.execute(
+            sa.select(lines.c.date, sa.func.sum(lines.c.amount))
+            .where(*mine, lines.c.date > day)
+            .group_by(lines.c.date)
+            .order_by(lines.c.date)
+        )
+        for _day, total in later:
+            held -= int(total)
+            lowest = min(lowest, held)
+        return lowest
 
     @staticmethod
     def _entry(conn: Connection, entry_id: int) -> JournalEntry:

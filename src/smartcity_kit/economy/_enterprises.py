@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 import re
 from collections.abc import Callable
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import attrs
 
@@ -22,6 +22,18 @@ __all__ = [
     "SavingsKind",
     "Sector",
 ]
+
+_E = TypeVar("_E", bound=enum.Enum)
+
+
+def choice(enum_type: type[_E], field: str, value: object) -> _E:
+    """``value`` as a member of ``enum_type``, or a ValidationError naming ``field``."""
+    try:
+        return enum_type(value)
+    except ValueError:
+        allowed = ", ".join(str(m.value) for m in enum_type)
+        raise ValidationError.single(field, f"must be one of: {allowed}") from None
+
 
 _ID: Final = re.compile(r"[a-z0-9][a-z0-9-]{1,62}[a-z0-9]")
 _Validator = Callable[[Any, Any, Any], None]
@@ -127,6 +139,22 @@ _SAVINGS_LABELS: Final = {
 }
 
 
+def _to_sector(value: object) -> Sector:
+    return choice(Sector, "sector", value)
+
+
+def _to_legal_form(value: object) -> LegalForm:
+    return choice(LegalForm, "legal_form", value)
+
+
+def _to_status(value: object) -> EnterpriseStatus:
+    return choice(EnterpriseStatus, "status", value)
+
+
+def _to_role(value: object) -> MemberRole:
+    return choice(MemberRole, "role", value)
+
+
 def _check_id(_instance: object, _attribute: object, value: str) -> None:
     if not isinstance(value, str) or not _ID.fullmatch(value):
         raise ValidationError.single(
@@ -200,17 +228,15 @@ class Enterprise:
     city: str = attrs.field(validator=_text("city", 64))
     name: str = attrs.field(validator=_text("name", 200))
     address: Address = attrs.field(validator=_check_address)
-    sector: Sector = attrs.field(converter=Sector)
-    legal_form: LegalForm = attrs.field(converter=LegalForm)
+    sector: Sector = attrs.field(converter=_to_sector)
+    legal_form: LegalForm = attrs.field(converter=_to_legal_form)
     founded: dt.date = attrs.field(validator=_check_date("founded"))
     nib: Nib | None = attrs.field(default=None)
     mentor_agency: str | None = attrs.field(
         default=None,
         validator=_text("mentor_agency", 200, optional=True),
     )
-    status: EnterpriseStatus = attrs.field(
-        default=EnterpriseStatus.ACTIVE, converter=EnterpriseStatus
-    )
+    status: EnterpriseStatus = attrs.field(default=EnterpriseStatus.ACTIVE, converter=_to_status)
 
     @nib.validator
     def _check_nib(self, _attribute: object, value: Nib | None) -> None:
@@ -271,7 +297,7 @@ class Member:
     name: str = attrs.field(validator=_text("name", 200))
     nik: Nik | None = attrs.field(validator=_check_nik)
     joined: dt.date = attrs.field(validator=_check_date("joined"))
-    role: MemberRole = attrs.field(default=MemberRole.MEMBER, converter=MemberRole)
+    role: MemberRole = attrs.field(default=MemberRole.MEMBER, converter=_to_role)
     left: dt.date | None = attrs.field(
         default=None,
         validator=_check_date("left", optional=True),

@@ -14,7 +14,7 @@ from typing import Any, Final
 import attrs
 
 from smartcity_kit.core import Rupiah
-from smartcity_kit.economy._enterprises import SavingsKind
+from smartcity_kit.economy._enterprises import SavingsKind, choice
 from smartcity_kit.errors import NotFoundError, ValidationError
 
 __all__ = [
@@ -131,10 +131,21 @@ class StandardAccount(enum.StrEnum):
     INCOME_TAX = "6201"
 
 
+def _to_savings(value: object) -> SavingsKind | None:
+    return None if value is None else choice(SavingsKind, "savings", value)
+
+
 def _check_code(_instance: object, _attribute: object, value: str) -> None:
     if not isinstance(value, str) or not _CODE.fullmatch(value):
         raise ValidationError.single(
             "code", "must be 4 to 8 digits starting with 1-6 (the group), e.g. '1101'"
+        )
+
+
+def _check_account(_instance: object, _attribute: object, value: str) -> None:
+    if not isinstance(value, str) or not _CODE.fullmatch(value):
+        raise ValidationError.single(
+            "account", "must be an account code: 4 to 8 digits starting with 1-6, e.g. '1101'"
         )
 
 
@@ -165,9 +176,7 @@ class Account:
     code: str = attrs.field(validator=_check_code)
     name: str = attrs.field(validator=_check_name)
     contra: bool = False
-    savings: SavingsKind | None = attrs.field(
-        default=None, converter=attrs.converters.optional(SavingsKind)
-    )
+    savings: SavingsKind | None = attrs.field(default=None, converter=_to_savings)
 
     @property
     def type(self) -> AccountType:
@@ -321,7 +330,7 @@ class JournalLine:
         memo: A short note.
     """
 
-    account: str = attrs.field(validator=_check_code)
+    account: str = attrs.field(validator=_check_account)
     debit: Rupiah = attrs.field(default=Rupiah(0), validator=_check_amount("debit"))
     credit: Rupiah = attrs.field(default=Rupiah(0), validator=_check_amount("credit"))
     member: int | None = attrs.field(default=None, validator=_check_member)
@@ -376,6 +385,10 @@ class EntryKind(enum.StrEnum):
     SHU = "shu"
     CLOSING = "closing"
     REVERSAL = "reversal"
+
+
+def _to_kind(value: object) -> EntryKind:
+    return choice(EntryKind, "kind", value)
 
 
 def _check_lines(_instance: object, _attribute: object, value: tuple[JournalLine, ...]) -> None:
@@ -455,7 +468,7 @@ class JournalEntry:
     date: dt.date = attrs.field(validator=_check_day)
     description: str = attrs.field(validator=_check_description)
     lines: tuple[JournalLine, ...] = attrs.field(converter=_lines, validator=_check_lines)
-    kind: EntryKind = attrs.field(default=EntryKind.GENERAL, converter=EntryKind)
+    kind: EntryKind = attrs.field(default=EntryKind.GENERAL, converter=_to_kind)
     id: int = 0
     reverses: int | None = None
     posted_at: dt.datetime | None = None
@@ -588,9 +601,11 @@ class Period:
     def months(self) -> Iterator[Period]:
         """The calendar months the period touches, each cut to the period."""
         year, month = self.start.year, self.start.month
-        while dt.date(year, month, 1) <= self.end:
+        while True:
             whole = Period.month(year, month)
             yield Period(max(whole.start, self.start), min(whole.end, self.end))
+            if (year, month) == (self.end.year, self.end.month):
+                return
             year, month = (year + 1, 1) if month == 12 else (year, month + 1)
 
     @property

@@ -17,6 +17,7 @@ from smartcity_kit.economy._enterprises import (
     Member,
     MemberRole,
     Sector,
+    choice,
 )
 from smartcity_kit.economy._ledger import ChartOfAccounts
 from smartcity_kit.errors import ConflictError, NotFoundError, ValidationError
@@ -207,7 +208,7 @@ class EnterpriseRegistry:
 
     def set_status(self, enterprise_id: str, status: EnterpriseStatus, *, actor: str) -> Enterprise:
         """Mark an enterprise active, dormant or dissolved (a dissolved one refuses postings)."""
-        status = EnterpriseStatus(status)
+        status = choice(EnterpriseStatus, "status", status)
         current = self.get(enterprise_id)
         return self.update(attrs.evolve(current, status=status), actor=actor)
 
@@ -236,9 +237,9 @@ class EnterpriseRegistry:
         if district is not None:
             query = query.where(table.c.district == str(RegionCode.parse(str(district))))
         if sector is not None:
-            query = query.where(table.c.sector == str(Sector(sector)))
+            query = query.where(table.c.sector == str(choice(Sector, "sector", sector)))
         if status is not None:
-            query = query.where(table.c.status == str(EnterpriseStatus(status)))
+            query = query.where(table.c.status == str(choice(EnterpriseStatus, "status", status)))
         with self._db.reading() as conn:
             return [enterprise_from_row(r) for r in conn.execute(query).mappings()]
 

@@ -618,7 +618,8 @@ def _balance_sheet(figures: _Figures, period: Period) -> BalanceSheet:
     equity = [*equity_lines, _total("Jumlah ekuitas", equity_lines, comparative=True)]
     return BalanceSheet(
         as_of=period.end,
-        previous_as_of=period.start - _ONE_DAY,
+        # The day before the period (the first day itself for a period that starts at year 1).
+        previous_as_of=period.start - _ONE_DAY if period.start > dt.date.min else period.start,
         assets=assets,
         liabilities=liabilities,
         equity=equity,

@@ -460,8 +460,8 @@ class WasteBank:
                 details={
                     "waste_type": price.waste_type,
                     "effective_from": price.effective_from.isoformat(),
-                    "buy_per_kg": price.buy_per_kg.amount,
-                    "sell_per_kg": price.sell_per_kg.amount if price.sell_per_kg else None,
+                    "buy_per_kg": str(price.buy_per_kg),
+                    "sell_per_kg": str(price.sell_per_kg) if price.sell_per_kg else None,
                 },
             )
         return price
@@ -581,8 +581,8 @@ class WasteBank:
                     "enterprise": enterprise_id,
                     "date": date.isoformat(),
                     "member": member,
-                    "items": [[p.waste_type, p.grams, p.value.amount] for p in priced],
-                    "total": total.amount,
+                    "items": [[p.waste_type, p.grams, str(p.value)] for p in priced],
+                    "total": str(total),
                 },
             )
         return WasteDeposit(
@@ -735,9 +735,9 @@ class WasteBank:
                 details={
                     "enterprise": enterprise_id,
                     "date": date.isoformat(),
-                    "items": [[code, -grams, -c] for code, grams, c in moves],
-                    "amount": amount.amount,
-                    "cost": cost.amount,
+                    "items": [[code, -grams, str(Rupiah(-c))] for code, grams, c in moves],
+                    "amount": str(amount),
+                    "cost": str(cost),
                 },
             )
         return WasteSale(

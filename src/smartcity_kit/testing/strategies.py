@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Sequence
 
+import attrs
 from hypothesis import strategies as st
 from lokal import wilayah
 from stdnum import luhn
@@ -38,16 +40,28 @@ from smartcity_kit.core import (
     Sex,
     TimeZone,
 )
+from smartcity_kit.economy import (
+    Enterprise,
+    EnterpriseStatus,
+    EntryKind,
+    JournalEntry,
+    JournalLine,
+    LegalForm,
+    Sector,
+)
 
 __all__ = [
     "addresses",
     "city_profiles",
+    "enterprises",
     "geo_points",
     "instants",
+    "journal_entries",
     "nibs",
     "niks",
     "nkks",
     "npwps",
+    "person_names",
     "phone_numbers",
     "region_codes",
     "rupiahs",
@@ -192,3 +206,136 @@ def instants(
 ) -> st.SearchStrategy[dt.datetime]:
     """UTC instants (aware datetimes), whole microseconds."""
     return st.datetimes(min_value=min_value, max_value=max_value, timezones=st.just(dt.UTC))
+
+
+_NAME_WORD = st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=2, max_size=12).map(
+    str.capitalize
+)
+
+
+def person_names(max_words: int = 4) -> st.SearchStrategy[str]:
+    """Personal names: one to ``max_words`` capitalised words of 2 to 12 letters each."""
+    return st.lists(_NAME_WORD, min_size=1, max_size=max_words).map(" ".join)
+
+
+_ENTERPRISE_ID = st.from_regex(r"\A[a-z0-9][a-z0-9-]{1,30}[a-z0-9]\Z")
+
+
+@st.composite
+def enterprises(
+    draw: st.DrawFn,
+    *,
+    within: RegionCode | None = None,
+    founded: st.SearchStrategy[dt.date] | None = None,
+    status: EnterpriseStatus | None = EnterpriseStatus.ACTIVE,
+) -> Enterprise:
+    """Valid neighbourhood enterprises (BULo) at a real kelurahan, with a lorong.
+
+    Args:
+        draw: Given by hypothesis.
+        within: A region the kelurahan lies in (anywhere in Indonesia when None).
+        founded: The founding dates to draw from (2016-2026 when None).
+        status: The status every drawn enterprise has (active by default; any when None).
+    """
+    address = draw(addresses(within=within))
+    return Enterprise(
+        id=draw(_ENTERPRISE_ID),
+        city=draw(city_profiles()).slug,
+        name=draw(_TEXT),
+        address=attrs.evolve(address, lorong=draw(_TEXT)),
+        sector=draw(st.sampled_from(Sector)),
+        legal_form=draw(st.sampled_from(LegalForm)),
+        founded=draw(
+            founded if founded is not None else st.dates(dt.date(2016, 1, 1), dt.date(2026, 12, 31))
+        ),
+        nib=draw(st.none() | nibs()),
+        mentor_agency=draw(st.none() | _TEXT),
+        status=status if status is not None else draw(st.sampled_from(EnterpriseStatus)),
+    )
+
+
+def _parts(total: int, count: int) -> st.SearchStrategy[list[int]]:
+    """``count`` whole amounts of at least 1 that add up to ``total`` (``total >= count``)."""
+    if count == 1:
+        return st.just([total])
+    cuts = st.lists(
+        st.integers(min_value=1, max_value=total - 1),
+        min_size=count - 1,
+        max_size=count - 1,
+        unique=True,
+    )
+
+    def amounts(cut: list[int]) -> list[int]:
+        bounds = [0, *sorted(cut), total]
+        return [bounds[i + 1] - bounds[i] for i in range(count)]
+
+    return cuts.map(amounts)
+
+
+#: The kinds of plain bookkeeping: the kinds with rules of their own (savings, waste bank, SHU,
+#: closing, reversal) are left out.
+_PLAIN_KINDS = (
+    EntryKind.GENERAL,
+    EntryKind.OPENING,
+    EntryKind.SALE,
+    EntryKind.PURCHASE,
+    EntryKind.EXPENSE,
+    EntryKind.DEPRECIATION,
+    EntryKind.CONTRIBUTION,
+)
+
+
+@st.composite
+def journal_entries(  # noqa: PLR0913 - one keyword per knob
+    draw: st.DrawFn,
+    enterprise_id: str,
+    accounts: Sequence[str],
+    *,
+    dates: st.SearchStrategy[dt.date] | None = None,
+    members: Sequence[int] = (),
+    kinds: Sequence[EntryKind] = _PLAIN_KINDS,
+    max_lines: int = 6,
+    max_total: int = 10_000_000,
+) -> JournalEntry:
+    """Balanced, unposted journal entries of ``enterprise_id`` over the account codes given.
+
+    Each entry has one or more debit lines and one or more credit lines (2 to ``max_lines`` in
+    all) whose amounts add up to the same total of Rp1 to ``max_total``.
+
+    The entries do not know the books' rules: pass only accounts that the enterprise's chart
+    holds, and no savings account unless every line on it may name a member with enough savings.
+
+    Args:
+        draw: Given by hypothesis.
+        enterprise_id: The enterprise the entries belong to.
+        accounts: The account codes to draw lines from (at least one).
+        dates: The accounting dates to draw from (2020-2030 when None).
+        members: Member numbers a line may name (lines name no member when empty).
+        kinds: The kinds to draw from (by default general, opening, sale, purchase, expense,
+            depreciation and contribution: kinds with no rules of their own in the books).
+        max_lines: The most lines an entry has (at least 2).
+        max_total: The largest total of an entry, in rupiah (at most Rp1.000.000.000.000.000).
+    """
+    if not accounts or not kinds or max_lines < 2 or not 1 <= max_total <= 10**15:
+        msg = "need accounts, kinds, max_lines >= 2 and 1 <= max_total <= 10**15"
+        raise ValueError(msg)
+    debits = draw(st.integers(min_value=1, max_value=min(max_lines - 1, max_total)))
+    n_credits = draw(st.integers(min_value=1, max_value=min(max_lines - debits, max_total)))
+    total = draw(st.integers(min_value=max(debits, n_credits), max_value=max_total))
+    member = st.none() | st.sampled_from(members) if members else st.none()
+    lines = [
+        JournalLine.debit_of(draw(st.sampled_from(accounts)), Rupiah(amount), member=draw(member))
+        for amount in draw(_parts(total, debits))
+    ] + [
+        JournalLine.credit_of(draw(st.sampled_from(accounts)), Rupiah(amount), member=draw(member))
+        for amount in draw(_parts(total, n_credits))
+    ]
+    return JournalEntry(
+        enterprise=enterprise_id,
+        date=draw(
+            dates if dates is not None else st.dates(dt.date(2020, 1, 1), dt.date(2030, 12, 31))
+        ),
+        description=draw(_TEXT),
+        lines=draw(st.permutations(lines)),
+        kind=draw(st.sampled_from(kinds)),
+    )
