@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from smartcity_kit.cli._bulo import bulo
 from smartcity_kit.cli._cameras import cameras
 from smartcity_kit.cli._cctv import cctv
 from smartcity_kit.cli._evidence import evidence
@@ -29,3 +30,4 @@ main.add_command(serve)
 main.add_command(cameras)
 main.add_command(cctv)
 main.add_command(evidence)
+main.add_command(bulo)

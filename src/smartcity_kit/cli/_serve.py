@@ -53,6 +53,7 @@ def serve(  # noqa: PLR0913, PLR0917 - one parameter per option
         from smartcity_kit.web import AppConfig, create_app  # noqa: PLC0415
     except ImportError:
         fail("serving needs the 'server' extra: pip install 'smartcity-kit[server]'")
+    from smartcity_kit.economy._demo import seed_economy_demo  # noqa: PLC0415
     from smartcity_kit.egov._demo import DEMO_CITIES, seed_demo  # noqa: PLC0415
 
     slugs = cities or (DEMO_CITIES if demo else ("makassar",))
@@ -65,12 +66,16 @@ def serve(  # noqa: PLR0913, PLR0917 - one parameter per option
             upgrade(database)
             click.echo("Seeding demo data (first run takes a few seconds)...", err=True)
             counts = seed_demo(database, now=dt.datetime.now(dt.UTC))
+            economy = seed_economy_demo(
+                database, today=dt.datetime.now(profiles[0].time_zone.zone).date()
+            )
             keys = ApiKeys(database)
             for old in keys.list():
                 if old.name == DEMO_KEY_NAME and old.active:
                     keys.revoke(old.key_id, actor="demo")
             _, key = keys.create(DEMO_KEY_NAME, Role.OPEN311_CLIENT, actor="demo")
             click.echo(f"Demo requests: {counts}")
+            click.echo(f"Demo enterprises: {economy}")
             click.echo(f"Demo API key (open311-client): {key}")
         database.require_current_schema()
         base = f"http://{host}:{port}"

@@ -20,7 +20,13 @@ _EMAIL = re.compile(r"[^@\s\"'<>(),;:]+@[^@\s\"'<>(),;:]+\.[A-Za-z]{2,}")
 _PERSONAL_TYPES: Final = ("NIK", "KK", "PHONE", "NPWP", "EMAIL")
 # ISO 8601 instants: their seconds and fraction ("09.045414") would otherwise read as a phone
 # number. They are blanked before the digit runs are checked.
-_INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?")
+# Plain ISO dates (2026-01-03) are blanked too: no personal number is written that way, and
+# ledger postings carry one in every audit entry.
+_INSTANT = re.compile(
+    r"(?<![\d-])\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)?(?![\d-])"
+)
+# SHA-256 digests in hex: the digits inside them are not a number anyone wrote.
+_DIGEST = re.compile(r"(?<![0-9A-Za-z])[0-9a-f]{64}(?![0-9A-Za-z])")
 
 
 def find_personal_data(text: str) -> str | None:  # noqa: PLR0911 - one return per kind
@@ -40,7 +46,7 @@ def find_personal_data(text: str) -> str | None:  # noqa: PLR0911 - one return p
     """
     if not _MAYBE_PERSONAL.search(text):
         return None
-    text = _INSTANT.sub("T", text)
+    text = _DIGEST.sub("#", _INSTANT.sub("T", text))
     if not _MAYBE_PERSONAL.search(text):
         return None
     found = lokal.detect_pii(text, types=_PERSONAL_TYPES, min_confidence="medium")

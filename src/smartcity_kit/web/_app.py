@@ -12,6 +12,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from smartcity_kit.core import Clock, SystemClock
+from smartcity_kit.economy import Books, EnterpriseRegistry, WasteBank
+from smartcity_kit.economy._city import CityEconomy
 from smartcity_kit.egov import ServiceDesk
 from smartcity_kit.egov.open311 import Open311Handler
 from smartcity_kit.errors import SmartCityError
@@ -20,6 +22,7 @@ from smartcity_kit.storage import ApiKeys, AuditLog, Database, Role
 from smartcity_kit.web._api import api
 from smartcity_kit.web._cctv import cctv
 from smartcity_kit.web._config import AppConfig
+from smartcity_kit.web._economy import economy
 from smartcity_kit.web._open311 import open311
 from smartcity_kit.web._problems import problem, problem_for
 
@@ -72,7 +75,7 @@ def create_app(  # noqa: C901 - the app's hooks are closures over its parts
     clock: Clock | None = None,
     access_policy: AccessPolicy | None = None,
 ) -> Flask:
-    """The Flask app: Open311 (``/open311/v2/``), staff and CCTV APIs (``/api/``), ``/healthz``.
+    """The Flask app: Open311 (``/open311/v2/``), staff, CCTV, economy APIs (``/api/``), health.
 
     Mount its blueprints in your own app instead if you have one; this factory is what
     ``smartcity-kit serve`` runs.
@@ -107,6 +110,10 @@ def create_app(  # noqa: C901 - the app's hooks are closures over its parts
         "keys": keys,
         "desks": desks,
         "access_policy": access_policy or AccessPolicy(db, clock=clock),
+        "enterprises": EnterpriseRegistry(db, clock),
+        "books": Books(db, clock),
+        "waste_bank": WasteBank(db, clock),
+        "city_economy": CityEconomy(db),
         "open311": Open311Handler(
             list(desks.values()), authorize=authorize, clock=clock, data_version=version
         ),
@@ -114,6 +121,7 @@ def create_app(  # noqa: C901 - the app's hooks are closures over its parts
     app.register_blueprint(open311)
     app.register_blueprint(api)
     app.register_blueprint(cctv)
+    app.register_blueprint(economy)
 
     @app.get("/healthz")
     def healthz() -> Response:
@@ -130,7 +138,7 @@ def create_app(  # noqa: C901 - the app's hooks are closures over its parts
         if request.method != "OPTIONS" or not origin or origin not in config.cors_origins:
             return None
         response = app.make_default_options_response()
-        response.headers["Access-Control-Allow-Methods"] = "GET, POST, PUT, OPTIONS"
+        response.headers["Access-Control-Allow-Methods"] = "GET, POST, PUT, PATCH, OPTIONS"
         response.headers["Access-Control-Allow-Headers"] = "X-API-Key, Authorization, Content-Type"
         response.headers["Access-Control-Max-Age"] = "600"
         return response
