@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -55,6 +56,49 @@ def test_append_links_each_entry_to_the_one_before(db: Database) -> None:
     )
     assert first.at == T0
     assert log.head() == AuditAnchor(2, second.hash)
+
+
+def test_append_many_makes_the_same_chain_as_appending_one_by_one(db: Database) -> None:
+    clock = FixedClock(T0)
+    log = AuditLog(db, clock)
+    log.record(actor="opd:dpu/andi", action="request.received", subject="request:1")
+    items: list[dict[str, Any]] = [
+        {"actor": "bulo:x/bendahara", "action": "entry.posted", "subject": f"entry:{i}"}
+        | ({"details": {"n": i}} if i % 2 else {})
+        for i in range(1, 6)
+    ]
+    with db.transaction() as conn:
+        many = log.append_many(conn, items)
+    assert [e.seq for e in many] == [2, 3, 4, 5, 6]
+    assert log.verify().intact
+    assert log.head() == AuditAnchor(6, many[-1].hash)
+    stored = log.entries()
+    for entry, item in zip(stored[1:], items, strict=True):
+        assert entry.hash == entry_hash(
+            entry.seq,
+            "2026-11-23T01:00:00.000000Z",
+            item["actor"],
+            item["action"],
+            item["subject"],
+            json.dumps(item.get("details", {}), separators=(",", ":")),
+            entry.prev_hash,
+        )
+    with db.transaction() as conn:
+        assert log.append_many(conn, []) == []
+    assert log.head_seq() == 6
+
+
+def test_append_many_checks_every_item_before_writing(db: Database) -> None:
+    log = AuditLog(db, FixedClock(T0))
+    items = [
+        {"actor": "opd:dpu/andi", "action": "request.received", "subject": "request:1"},
+        {"actor": "opd:dpu/andi", "action": "request.noted", "subject": "0812 3456 7890"},
+    ]
+    with pytest.raises(ValidationError) as caught, db.transaction() as conn:
+        log.append_many(conn, items)
+    assert caught.value.fields == ("items[1].subject",)
+    assert "7890" not in str(caught.value)
+    assert log.head_seq() == 0
 
 
 def test_append_commits_with_the_change_or_not_at_all(db: Database) -> None:

@@ -48,6 +48,9 @@ __all__ = [
 ]
 
 _ONE_DAY: Final = dt.timedelta(days=1)
+# Built once: every posting runs them.
+_INSERT_ENTRY: Final = store.entries.insert().returning(store.entries.c.id)
+_INSERT_LINES: Final = store.lines.insert()
 
 
 class Payment(enum.StrEnum):
@@ -155,12 +158,32 @@ def _check_positive(field: str, amount: object) -> Rupiah:
 
 
 class _Context:
-    """What one write transaction has already read (charts, enterprise rows)."""
+    """What one write transaction has already read (charts, enterprise rows).
 
-    def __init__(self) -> None:
+    With ``deferred``, journal lines and audit entries are kept back and written together by
+    :meth:`flush` (before anything reads lines, and at the end of the batch).
+    """
+
+    def __init__(self, *, deferred: bool = False) -> None:
         self.enterprises: dict[str, RowMapping] = {}
         self.charts: dict[str, dict[str, Account]] = {}
         self.members: dict[tuple[str, int], RowMapping] = {}
+        self.deferred = deferred
+        self.lines: list[dict[str, Any]] = []
+        self.audit: list[dict[str, Any]] = []
+
+    def flush_lines(self, conn: Connection) -> None:
+        """Write the journal lines kept back."""
+        if self.lines:
+            conn.execute(_INSERT_LINES, self.lines)
+            self.lines = []
+
+    def flush(self, conn: Connection, audit: AuditLog) -> None:
+        """Write everything kept back: the lines, then the audit entries in posting order."""
+        self.flush_lines(conn)
+        if self.audit:
+            audit.append_many(conn, self.audit)
+            self.audit = []
 
 
 class Books:
@@ -252,15 +275,17 @@ class Books:
         Each entry still gets its own audit log entry. Used for imports and for loading a
         year of history.
         """
-        ctx = _Context()
+        ctx = _Context(deferred=True)
         with self._db.transaction() as conn:
-            return [self._post(conn, ctx, e, actor=actor) for e in entries]
+            posted = [self._post(conn, ctx, e, actor=actor) for e in entries]
+            ctx.flush(conn, self._audit)
+            return posted
 
     def post_in(self, conn: Connection, entry: JournalEntry, *, actor: str) -> JournalEntry:
         """Post inside the caller's transaction (for modules that write their own rows too)."""
         return self._post(conn, _Context(), entry, actor=actor)
 
-    def _post(  # noqa: C901, PLR0912 - one check per rule, in the order they apply
+    def _post(  # noqa: C901, PLR0912, PLR0915 - one check per rule, in the order they apply
         self,
         conn: Connection,
         ctx: _Context,
@@ -332,6 +357,7 @@ class Books:
         for (number, code), move in savings_moves.items():
             if move <= 0:
                 continue  # deposits only
+            ctx.flush_lines(conn)
             held = self._lowest_held_from(conn, entry.enterprise, number, code, entry.date)
             if move > held:
                 account = chart[code]
@@ -342,37 +368,37 @@ class Books:
                 )
         now = self._clock.now()
         entry_id = conn.execute(
-            store.entries.insert()
-            .values(
-                enterprise=entry.enterprise,
-                date=entry.date,
-                kind=str(entry.kind),
-                description=entry.description,
-                reverses=entry.reverses,
-                posted_at=now,
-                posted_by=actor,
-            )
-            .returning(store.entries.c.id)
+            _INSERT_ENTRY,
+            {
+                "enterprise": entry.enterprise,
+                "date": entry.date,
+                "kind": str(entry.kind),
+                "description": entry.description,
+                "reverses": entry.reverses,
+                "posted_at": now,
+                "posted_by": actor,
+            },
         ).scalar_one()
         month = entry.date.year * 100 + entry.date.month
-        conn.execute(
-            store.lines.insert(),
-            [
-                {
-                    "entry": entry_id,
-                    "enterprise": entry.enterprise,
-                    "date": entry.date,
-                    "month": month,
-                    "grp": int(line.account[0]),
-                    "account": line.account,
-                    "kind": str(entry.kind),
-                    "amount": line.signed,
-                    "member": line.member,
-                    "memo": line.memo,
-                }
-                for line in entry.lines
-            ],
-        )
+        rows = [
+            {
+                "entry": entry_id,
+                "enterprise": entry.enterprise,
+                "date": entry.date,
+                "month": month,
+                "grp": int(line.account[0]),
+                "account": line.account,
+                "kind": str(entry.kind),
+                "amount": line.signed,
+                "member": line.member,
+                "memo": line.memo,
+            }
+            for line in entry.lines
+        ]
+        if ctx.deferred:
+            ctx.lines.extend(rows)
+        else:
+            conn.execute(_INSERT_LINES, rows)
         details: dict[str, Any] = {
             "enterprise": entry.enterprise,
             "date": entry.date.isoformat(),
@@ -385,13 +411,16 @@ class Books:
         }
         if entry.reverses is not None:
             details["reverses"] = entry.reverses
-        self._audit.append(
-            conn,
-            actor=actor,
-            action="economy.entry.posted",
-            subject=f"entry:{entry_id}",
-            details=details,
-        )
+        record: dict[str, Any] = {
+            "actor": actor,
+            "action": "economy.entry.posted",
+            "subject": f"entry:{entry_id}",
+            "details": details,
+        }
+        if ctx.deferred:
+            ctx.audit.append(record)
+        else:
+            self._audit.append(conn, **record)
         return attrs.evolve(entry, id=entry_id, posted_at=now, posted_by=actor)
 
     def reverse(

@@ -261,7 +261,9 @@ class CityEconomy:
 
         Revenue, surplus, waste and activity count every enterprise of the city (within the
         filters) that posted in the period, a dissolved one included; the enterprise count
-        leaves out those dissolved or founded after the period.
+        leaves out those dissolved or founded after the period, and the member count counts
+        the members of the enterprises counted who belong on the period's last day. Closing
+        entries are left out, so a closed year still shows its revenue and surplus.
 
         Args:
             city: The city profile's slug, as enterprises are registered under it.
@@ -344,9 +346,7 @@ class CityEconomy:
         revenue = sa.case((lines.c.grp == _REVENUE, lines.c.amount), else_=0)
         result = sa.case((lines.c.grp.in_(_NOMINAL), lines.c.amount), else_=0)
         query = (
-            sa.select(
-                lines.c.enterprise, lines.c.month, sa.func.sum(revenue), sa.func.sum(result)
-            )
+            sa.select(lines.c.enterprise, lines.c.month, sa.func.sum(revenue), sa.func.sum(result))
             .where(
                 lines.c.enterprise.in_(ids),
                 *_in_period(lines.c.month, lines.c.date, period),

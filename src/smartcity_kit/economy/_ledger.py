@@ -163,7 +163,7 @@ class Account:
     its group. An account that holds member savings names the kind, and each of its lines names
     the member (a sub-ledger per member).
 
-    >>> Account("1101", "Kas").type
+    >>> Account("1101", "Kas").account_type
     <AccountType.ASSET: 'asset'>
 
     Attributes:
@@ -179,14 +179,14 @@ class Account:
     savings: SavingsKind | None = attrs.field(default=None, converter=_to_savings)
 
     @property
-    def type(self) -> AccountType:
+    def account_type(self) -> AccountType:
         """The group, from the first digit of the code."""
         return AccountType.of_code(self.code)
 
     @property
     def debit_normal(self) -> bool:
         """Whether the account's balance is normally a debit."""
-        return self.type.debit_normal != self.contra
+        return self.account_type.debit_normal != self.contra
 
 
 _TEMPLATE: Final[tuple[Account, ...]] = (
@@ -246,7 +246,7 @@ class ChartOfAccounts:
     Start from the SAK EMKM template and add accounts as the enterprise needs them:
 
     >>> chart = ChartOfAccounts.sak_emkm().with_account(Account("4104", "Penjualan sirup markisa"))
-    >>> chart.get("4104").type, chart.get("1202").debit_normal
+    >>> chart.get("4104").account_type, chart.get("1202").debit_normal
     (<AccountType.REVENUE: 'revenue'>, False)
 
     Attributes:
@@ -292,7 +292,7 @@ class ChartOfAccounts:
 
     def of_type(self, account_type: AccountType) -> list[Account]:
         """The accounts of one group, in code order."""
-        return [a for a in self.accounts if a.type == account_type]
+        return [a for a in self.accounts if a.account_type == account_type]
 
 
 def _check_amount(field: str) -> Any:

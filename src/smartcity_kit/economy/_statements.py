@@ -521,14 +521,14 @@ class _Figures:
         self.closing = self._normal(totals.closing)
         self.opening = self._normal(totals.opening)
         self.movement = self._normal(totals.movement)
-        nominal = [a.code for a in self.accounts if a.type.nominal]
+        nominal = [a.code for a in self.accounts if a.account_type.nominal]
         # The result not yet closed: minus the signed balance of every nominal account.
         self.result_closing = -sum(totals.closing.get(code, 0) for code in nominal)
         self.result_opening = -sum(totals.opening.get(code, 0) for code in nominal)
 
     def _normal(self, signed: Mapping[str, int]) -> dict[str, int]:
         return {
-            a.code: signed.get(a.code, 0) if a.type.debit_normal else -signed.get(a.code, 0)
+            a.code: signed.get(a.code, 0) if a.account_type.debit_normal else -signed.get(a.code, 0)
             for a in self.accounts
         }
 
@@ -536,7 +536,11 @@ class _Figures:
         self, account_type: AccountType, where: Callable[[Account], bool] | None = None
     ) -> list[Account]:
         """The accounts of a group (those ``where`` accepts), in code order."""
-        return [a for a in self.accounts if a.type == account_type and (where is None or where(a))]
+        return [
+            a
+            for a in self.accounts
+            if a.account_type == account_type and (where is None or where(a))
+        ]
 
     def position_line(self, account: Account, label: str | None = None) -> StatementLine:
         """A balance-sheet line: closing balance, opening balance beside it."""

@@ -149,6 +149,16 @@ sa.Index("ix_economy_enterprises_area", enterprises.c.city, enterprises.c.distri
 sa.Index("ix_economy_entries_date", entries.c.enterprise, entries.c.date)
 sa.Index("ix_economy_lines_enterprise", lines.c.enterprise, lines.c.date)
 sa.Index("ix_economy_lines_month", lines.c.month)
+# Covers the city's aggregate: read from the index alone, already in group order.
+sa.Index(
+    "ix_economy_lines_aggregate",
+    lines.c.enterprise,
+    lines.c.month,
+    lines.c.grp,
+    lines.c.kind,
+    lines.c.date,
+    lines.c.amount,
+)
 sa.Index("ix_economy_lines_member", lines.c.enterprise, lines.c.member, lines.c.account)
 sa.Index("ix_economy_waste_enterprise", waste_movements.c.enterprise, waste_movements.c.date)
 sa.Index("ix_economy_waste_month", waste_movements.c.month)

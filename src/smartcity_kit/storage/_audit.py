@@ -6,7 +6,7 @@ import datetime as dt
 import hashlib
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Final
 
 import attrs
@@ -244,6 +244,70 @@ class AuditLog:
             hash=digest,
         )
 
+    def append_many(self, conn: Connection, items: Sequence[Mapping[str, Any]]) -> list[AuditEntry]:
+        """Append several entries inside the caller's transaction, in order, at once.
+
+        Each item has the keyword arguments of :meth:`append` (``actor``, ``action``,
+        ``subject`` and optionally ``details``). The chain is the same as appending them one by
+        one; the head is read and moved once, which saves two round trips per entry on
+        PostgreSQL. Every item is checked before anything is written.
+
+        Raises:
+            ValidationError: An item is wrong (its index leads each field path); nothing is
+                written.
+        """
+        checked: list[tuple[str, str, str, str]] = []
+        for i, item in enumerate(items):
+            fields = {k: item.get(k) for k in ("actor", "action", "subject")}
+            try:
+                details_text = self._checked(fields, item.get("details") or {})
+            except ValidationError as e:
+                raise e.prefixed(f"items[{i}]") from None
+            checked.append((item["actor"], item["action"], item["subject"], details_text))
+        if not checked:
+            return []
+        select_head, insert_entry, move_head = _APPEND_SQL[conn.dialect.paramstyle]
+        now = ensure_utc(self._clock.now(), "at")
+        at = format_utc(now)
+        driver = conn.connection.driver_connection
+        cursor = driver.cursor()  # type: ignore[union-attr]
+        statement: str = select_head
+        params: Any = ()
+        found: list[AuditEntry] = []
+        try:
+            cursor.execute(statement)
+            head_seq, prev_hash = cursor.fetchone()
+            rows = []
+            seq = int(head_seq)
+            for actor, action, subject, details_text in checked:
+                seq += 1
+                digest = entry_hash(seq, at, actor, action, subject, details_text, prev_hash)
+                rows.append((seq, at, actor, action, subject, details_text, prev_hash, digest))
+                found.append(
+                    AuditEntry(
+                        seq=seq,
+                        at=now,
+                        actor=actor,
+                        action=action,
+                        subject=subject,
+                        details=json.loads(details_text),
+                        prev_hash=prev_hash,
+                        hash=digest,
+                    )
+                )
+                prev_hash = digest
+            statement, params = insert_entry, rows
+            cursor.executemany(statement, rows)
+            statement, params = move_head, (seq, prev_hash)
+            cursor.execute(statement, params)
+        except conn.dialect.loaded_dbapi.Error as e:
+            raise sa.exc.DBAPIError.instance(
+                statement, params, e, conn.dialect.loaded_dbapi.Error
+            ) from e
+        finally:
+            cursor.close()
+        return found
+
     def record(
         self,
         *,
@@ -420,7 +484,7 @@ class AuditLog:
             ) from None
 
     @staticmethod
-    def _checked(fields: Mapping[str, str], details: Mapping[str, Any]) -> str:
+    def _checked(fields: Mapping[str, Any], details: Mapping[str, Any]) -> str:
         """The details as canonical JSON, once every field passed; else every problem at once."""
         problems = []
         for name, value in fields.items():

@@ -306,7 +306,7 @@ def _account_json(a: Account) -> dict[str, Any]:
     return {
         "code": a.code,
         "name": a.name,
-        "type": a.type.value,
+        "type": a.account_type.value,
         "contra": a.contra,
         "debit_normal": a.debit_normal,
         "savings": a.savings.value if a.savings else None,

@@ -89,6 +89,11 @@ def upgrade() -> None:
     )
     op.create_index("ix_economy_lines_enterprise", "economy_lines", ["enterprise", "date"])
     op.create_index("ix_economy_lines_month", "economy_lines", ["month"])
+    op.create_index(
+        "ix_economy_lines_aggregate",
+        "economy_lines",
+        ["enterprise", "month", "grp", "kind", "date", "amount"],
+    )
     op.create_index("ix_economy_lines_member", "economy_lines", ["enterprise", "member", "account"])
     op.create_table(
         "economy_closings",
