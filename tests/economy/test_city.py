@@ -86,8 +86,10 @@ def _waste(  # noqa: PLR0913, PLR0917 - the facts of a movement
             JournalLine.credit_of(A.WASTE_INVENTORY, Rupiah(value * 3 // 5)),
         ]
         kind = EntryKind.WASTE_SALE
-    posted = books.post(JournalEntry(enterprise, day, "Sampah", lines, kind=kind), actor=ACTOR)
+    # As the waste bank does it: the entry and its movement in one transaction.
     with books.database.transaction() as conn:
+        entry = JournalEntry(enterprise, day, "Sampah", lines, kind=kind)
+        posted = books.post_in(conn, entry, actor=ACTOR)
         conn.execute(
             store.waste_movements.insert().values(
                 entry=posted.id,
@@ -117,7 +119,7 @@ def city(db: Database) -> CityEconomy:
     c = _enterprise(registry, "mks-c", "73.71.13.1001", Sector.CULINARY, dt.date(2026, 2, 1))
     d = _enterprise(registry, "mks-d", "73.71.13.1002", Sector.CULINARY, dt.date(2019, 1, 1))
     e = _enterprise(
-        registry, "bau-e", "73.71.13.1003", Sector.CULINARY, dt.date(2019, 1, 1), city="baubau"
+        registry, "bau-e", "74.72.02.1001", Sector.CULINARY, dt.date(2019, 1, 1), city="baubau"
     )
 
     def member(enterprise: str, joined: dt.date, left: dt.date | None = None) -> None:

@@ -127,7 +127,14 @@ def test_enterprises_filters(registry: EnterpriseRegistry) -> None:
         bulo("mks-c-01", address=Address(village=tamalate, lorong="Lorong 1")), actor=ACTOR
     )
     registry.register(
-        bulo("bau-a-01", city="baubau", sector=Sector.WASTE_BANK, status="dormant"), actor=ACTOR
+        bulo(
+            "bau-a-01",
+            city="baubau",
+            address=Address(village=RegionCode("74.72.02.1001"), lorong="Lorong Wale"),
+            sector=Sector.WASTE_BANK,
+            status="dormant",
+        ),
+        actor=ACTOR,
     )
 
     def ids(**filters: object) -> list[str]:
@@ -136,7 +143,8 @@ def test_enterprises_filters(registry: EnterpriseRegistry) -> None:
     assert ids() == ["bau-a-01", "mks-a-01", "mks-b-01", "mks-c-01"]
     assert ids(city="makassar") == ["mks-a-01", "mks-b-01", "mks-c-01"]
     assert ids(city="baubau") == ["bau-a-01"]
-    assert ids(district=RegionCode("73.71.03")) == ["bau-a-01", "mks-a-01", "mks-b-01"]
+    assert ids(district=RegionCode("73.71.03")) == ["mks-a-01", "mks-b-01"]
+    assert ids(district="74.72.02") == ["bau-a-01"]
     assert ids(district="73.71.01") == ["mks-c-01"]
     assert ids(sector=Sector.CRAFTS) == ["mks-b-01"]
     assert ids(sector="processed_food") == ["mks-a-01", "mks-c-01"]

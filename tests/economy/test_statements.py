@@ -503,7 +503,13 @@ FOUNDED = dt.date(2025, 1, 1)
 OPEN_ACCOUNTS = [
     a.code
     for a in ChartOfAccounts.sak_emkm().accounts
-    if a.savings is None and a.code != StandardAccount.RETAINED_EARNINGS
+    if a.savings is None
+    and a.code
+    not in {
+        StandardAccount.RETAINED_EARNINGS,
+        StandardAccount.WASTE_INVENTORY,
+        StandardAccount.SHU_PAYABLE,
+    }
 ]
 _ids = itertools.count(1)
 

@@ -12,7 +12,7 @@ import attrs
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, RowMapping
 
-from smartcity_kit.core import Clock, Rupiah, SystemClock
+from smartcity_kit.core import BUILTIN_CITIES, Clock, Rupiah, SystemClock
 from smartcity_kit.economy import _store as store
 from smartcity_kit.economy._enterprises import EnterpriseStatus, SavingsKind, choice
 from smartcity_kit.economy._ledger import (
@@ -267,7 +267,7 @@ class Books:
                 member, a withdrawal beyond a member's savings); nothing is written.
         """
         with self._db.transaction() as conn:
-            return self.post_in(conn, entry, actor=actor)
+            return self._post(conn, _Context(), entry, actor=actor, system=False)
 
     def post_many(self, entries: Iterable[JournalEntry], *, actor: str) -> list[JournalEntry]:
         """Post several entries in one transaction: all of them, or, if one is refused, none.
@@ -277,15 +277,19 @@ class Books:
         """
         ctx = _Context(deferred=True)
         with self._db.transaction() as conn:
-            posted = [self._post(conn, ctx, e, actor=actor) for e in entries]
+            posted = [self._post(conn, ctx, e, actor=actor, system=False) for e in entries]
             ctx.flush(conn, self._audit)
             return posted
 
     def post_in(self, conn: Connection, entry: JournalEntry, *, actor: str) -> JournalEntry:
-        """Post inside the caller's transaction (for modules that write their own rows too)."""
+        """Post inside the caller's transaction, for modules that write their own rows too.
+
+        Unlike :meth:`post`, it takes the kinds and accounts those modules own (waste-bank
+        entries on ``1106``, SHU on ``2301``): the caller keeps its own records in step.
+        """
         return self._post(conn, _Context(), entry, actor=actor)
 
-    def _post(  # noqa: C901, PLR0912, PLR0915 - one check per rule, in the order they apply
+    def _post(  # noqa: C901, PLR0912, PLR0913, PLR0915 - one check per rule, in order
         self,
         conn: Connection,
         ctx: _Context,
@@ -293,6 +297,7 @@ class Books:
         *,
         actor: str,
         closing: bool = False,
+        system: bool = True,
     ) -> JournalEntry:
         if not isinstance(entry, JournalEntry):
             raise ValidationError.single("entry", "must be a JournalEntry")
@@ -300,6 +305,8 @@ class Books:
             raise ConflictError(f"entry #{entry.id} is already posted")
         if not closing and entry.kind == EntryKind.CLOSING:
             raise ValidationError.single("kind", "closing entries are made by close_period")
+        if not system:
+            _check_own_kinds(entry)
         row = self._enterprise(conn, ctx, entry.enterprise, lock=True)
         if row["status"] == EnterpriseStatus.DISSOLVED:
             raise ValidationError.single(
@@ -346,13 +353,15 @@ class Books:
                 paid_out = account.code == StandardAccount.SHU_PAYABLE or (
                     bool(line.debit) and account.savings is not None
                 )
-                if member["left"] is not None and entry.date > member["left"] and not paid_out:
+                reversal = entry.kind == EntryKind.REVERSAL
+                gone = member["left"] is not None and entry.date > member["left"]
+                if gone and not paid_out and not reversal:
                     raise ValidationError.single(
                         f"lines[{i}].member",
                         f"member {line.member} left on {member['left'].isoformat()}: only "
                         "savings and SHU are paid out after that",
                     )
-                if account.savings is not None:
+                if account.savings is not None or account.code == StandardAccount.SHU_PAYABLE:
                     savings_moves[line.member, account.code] += line.signed
         for (number, code), move in savings_moves.items():
             if move <= 0:
@@ -446,6 +455,8 @@ class Books:
         with self._db.transaction() as conn:
             ctx = _Context()
             original = self._entry(conn, entry_id)
+            # Lock first: two reversals of one entry queue here, and the second sees the first.
+            row = self._enterprise(conn, ctx, original.enterprise, lock=True)
             if original.kind in {EntryKind.CLOSING, EntryKind.REVERSAL}:
                 raise ConflictError(f"entry #{entry_id} is a {original.kind} entry: not reversed")
             if original.kind == EntryKind.SHU:
@@ -464,11 +475,9 @@ class Books:
             if done:
                 raise ConflictError(f"entry #{entry_id} was already reversed by #{done[0]}")
             if date is None:
-                closed = self._enterprise(conn, ctx, original.enterprise, lock=True)[
-                    "closed_through"
-                ]
+                closed = row["closed_through"]
                 open_original = closed is None or original.date > closed
-                date = original.date if open_original else self._clock.now().date()
+                date = original.date if open_original else self._today(row["city"])
             return self._post(conn, ctx, original.reversal(date, description), actor=actor)
 
     # --- reading ------------------------------------------------------------------------------
@@ -1041,11 +1050,15 @@ class Books:
             ).first()
             if taken:
                 raise ConflictError(f"the SHU of {year} was distributed by entry #{taken[0]}")
-            surplus = int(
+            # The year's own result: its income, cost and expense lines (closing entries left
+            # out), whatever the closings spanned.
+            surplus = -int(
                 conn.execute(
-                    sa.select(sa.func.coalesce(sa.func.sum(store.closings.c.result), 0)).where(
-                        store.closings.c.enterprise == enterprise_id,
-                        store.closings.c.through.between(period.start, period.end),
+                    sa.select(sa.func.coalesce(sa.func.sum(store.lines.c.amount), 0)).where(
+                        store.lines.c.enterprise == enterprise_id,
+                        store.lines.c.date.between(period.start, period.end),
+                        store.lines.c.grp >= int(AccountType.REVENUE.digit),
+                        store.lines.c.kind != str(EntryKind.CLOSING),
                     )
                 ).scalar_one()
             )
@@ -1154,25 +1167,38 @@ class Books:
         payment = choice(Payment, "payment", payment)
         if payment not in {Payment.CASH, Payment.BANK}:
             raise ValidationError.single("payment", "must be cash or bank for an SHU payment")
-        owed = self.balance(enterprise_id, StandardAccount.SHU_PAYABLE, member=member)
-        if owed.amount <= 0:
-            raise ValidationError.single("member", f"member {member} is owed no SHU")
-        lines = [
-            JournalLine.debit_of(StandardAccount.SHU_PAYABLE, owed, member=member),
-            JournalLine.credit_of(_MONEY_OUT[payment], owed),
-        ]
-        return self.post(
-            JournalEntry(
-                enterprise_id,
-                date,
-                f"Pembayaran SHU anggota {member}",
-                lines,
-                kind=EntryKind.SHU,
-            ),
-            actor=actor,
-        )
+        with self._db.transaction() as conn:
+            ctx = _Context()
+            # Lock before reading what is owed: two payments at once cannot both pay it.
+            self._enterprise(conn, ctx, enterprise_id, lock=True)
+            code = str(StandardAccount.SHU_PAYABLE)
+            owed = Rupiah(self._lowest_held_from(conn, enterprise_id, member, code, date))
+            if owed.amount <= 0:
+                raise ValidationError.single("member", f"member {member} is owed no SHU")
+            lines = [
+                JournalLine.debit_of(code, owed, member=member),
+                JournalLine.credit_of(_MONEY_OUT[payment], owed),
+            ]
+            return self._post(
+                conn,
+                ctx,
+                JournalEntry(
+                    enterprise_id,
+                    date,
+                    f"Pembayaran SHU anggota {member}",
+                    lines,
+                    kind=EntryKind.SHU,
+                ),
+                actor=actor,
+            )
 
     # --- internals ----------------------------------------------------------------------------
+
+    def _today(self, city: str) -> dt.date:
+        """Today in the city's time zone (UTC for a city without a built-in profile)."""
+        profile = BUILTIN_CITIES.get(city)
+        now = self._clock.now()
+        return (profile.local_now(self._clock) if profile else now).date()
 
     @staticmethod
     def _enterprise(
@@ -1273,6 +1299,42 @@ class Books:
             sa.select(store.lines).where(store.lines.c.entry == entry_id).order_by(store.lines.c.id)
         ).mappings()
         return _entry_from_row(row, [_line_from_row(line) for line in lines])
+
+
+#: Kinds that only the library's own operations post (closing, reversal, SHU, waste bank).
+_SYSTEM_KINDS: Final = frozenset(
+    {
+        EntryKind.CLOSING,
+        EntryKind.REVERSAL,
+        EntryKind.SHU,
+        EntryKind.WASTE_DEPOSIT,
+        EntryKind.WASTE_SALE,
+    }
+)
+#: Accounts kept in step with records of their own: waste stock and SHU owed to members.
+_SYSTEM_ACCOUNTS: Final = frozenset(
+    {str(StandardAccount.WASTE_INVENTORY), str(StandardAccount.SHU_PAYABLE)}
+)
+
+
+def _check_own_kinds(entry: JournalEntry) -> None:
+    """Refuse, in an entry posted by hand, what only the library's operations may post."""
+    if entry.kind in _SYSTEM_KINDS:
+        raise ValidationError.single(
+            "kind",
+            f"{entry.kind} entries are made by the operation itself (close_period, reverse, "
+            "distribute_shu, pay_shu, the waste bank)",
+        )
+    if entry.reverses is not None:
+        raise ValidationError.single("reverses", "reverse an entry with reverse()")
+    for i, line in enumerate(entry.lines):
+        if line.account in _SYSTEM_ACCOUNTS:
+            raise ValidationError.single(
+                f"lines[{i}].account",
+                f"{line.account} is kept by the "
+                + ("waste bank" if line.account == StandardAccount.WASTE_INVENTORY else "SHU")
+                + " operations, in step with their own records",
+            )
 
 
 _POOL_ACCOUNTS: Final = {

@@ -670,8 +670,18 @@ class _Seeder:
             JournalLine.debit_of(StandardAccount.SHU_PAYABLE, Rupiah(amount), member=member)
             for member, amount in owed
         ]
-        self.post(payday, f"Pembayaran SHU tahun buku {year} kepada anggota",
-                  [*lines, *self.credits(self.till.pay(total))], EntryKind.SHU)  # fmt: skip
+        payment = JournalEntry(
+            self.e.id,
+            payday,
+            f"Pembayaran SHU tahun buku {year} kepada anggota",
+            [*lines, *self.credits(self.till.pay(total))],
+            kind=EntryKind.SHU,
+        )
+        # One payment to every member at once: an SHU entry, which only the library's own
+        # operations post (post_in, not post).
+        self.flush()
+        with self.books.database.transaction() as conn:
+            self.books.post_in(conn, payment, actor=DEMO_ACTOR)
 
     # --- helpers ---------------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ from typing import Any, Final, TypeVar
 
 import attrs
 
-from smartcity_kit.core import Address, Nib, Nik, RegionCode, mask_name
+from smartcity_kit.core import BUILTIN_CITIES, Address, Nib, Nik, RegionCode, mask_name
 from smartcity_kit.errors import ValidationError
 
 __all__ = [
@@ -213,7 +213,8 @@ class Enterprise:
 
     Attributes:
         id: A stable identifier chosen by the city (lower-case, digits, dashes).
-        city: The city profile id that owns the record (``makassar``, ``baubau``).
+        city: The city profile id that owns the record (``makassar``, ``baubau``); for a
+            built-in city the kelurahan must lie in it.
         name: The enterprise's name.
         address: Where it is: kelurahan code, lorong, RT/RW (the lorong is required).
         sector: What it does.
@@ -237,6 +238,14 @@ class Enterprise:
         validator=_text("mentor_agency", 200, optional=True),
     )
     status: EnterpriseStatus = attrs.field(default=EnterpriseStatus.ACTIVE, converter=_to_status)
+
+    def __attrs_post_init__(self) -> None:
+        profile = BUILTIN_CITIES.get(self.city)
+        if profile is not None and not profile.region_code.contains(self.address.village):
+            raise ValidationError.single(
+                "address.village",
+                f"{self.address.village} is not in {profile.name} ({profile.region_code})",
+            )
 
     @nib.validator
     def _check_nib(self, _attribute: object, value: Nib | None) -> None:

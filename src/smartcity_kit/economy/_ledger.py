@@ -178,6 +178,12 @@ class Account:
     contra: bool = False
     savings: SavingsKind | None = attrs.field(default=None, converter=_to_savings)
 
+    def __attrs_post_init__(self) -> None:
+        if self.savings is not None and self.code[0] not in "23":
+            raise ValidationError.single(
+                "savings", "only a liability (2xxx) or equity (3xxx) account holds member savings"
+            )
+
     @property
     def account_type(self) -> AccountType:
         """The group, from the first digit of the code."""

@@ -148,15 +148,22 @@ class EnterpriseRegistry:
             ).first()
             if taken:
                 raise ConflictError(f"an enterprise with id {enterprise.id!r} already exists")
-            conn.execute(
-                store.enterprises.insert().values(
-                    id=enterprise.id,
-                    **_enterprise_values(enterprise),
-                    closed_through=None,
-                    next_member=1,
-                    version=1,
-                )
-            )
+            try:
+                with conn.begin_nested():
+                    conn.execute(
+                        store.enterprises.insert().values(
+                            id=enterprise.id,
+                            **_enterprise_values(enterprise),
+                            closed_through=None,
+                            next_member=1,
+                            version=1,
+                        )
+                    )
+            except sa.exc.IntegrityError:
+                # Registered by someone else between the check and the insert.
+                raise ConflictError(
+                    f"an enterprise with id {enterprise.id!r} already exists"
+                ) from None
             conn.execute(
                 store.accounts.insert(),
                 [

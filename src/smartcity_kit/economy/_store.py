@@ -149,6 +149,8 @@ sa.Index("ix_economy_enterprises_area", enterprises.c.city, enterprises.c.distri
 sa.Index("ix_economy_entries_date", entries.c.enterprise, entries.c.date)
 sa.Index("ix_economy_lines_enterprise", lines.c.enterprise, lines.c.date)
 sa.Index("ix_economy_lines_month", lines.c.month)
+sa.Index("ix_economy_lines_entry", lines.c.entry)
+sa.Index("ix_economy_waste_entry", waste_movements.c.entry)
 # Covers the city's aggregate: read from the index alone, already in group order.
 sa.Index(
     "ix_economy_lines_aggregate",

@@ -194,6 +194,10 @@ class Database:
         """
         self.require_current_schema()
         with self._engine.connect() as conn:
+            if self._engine.dialect.name == "postgresql":
+                # One snapshot for every statement of the block (PostgreSQL's default, READ
+                # COMMITTED, takes a new one per statement). SQLite's read transaction is one.
+                conn.execution_options(isolation_level="REPEATABLE READ")
             transaction = conn.begin()
             try:
                 yield conn

@@ -233,14 +233,24 @@ def enterprises(
 
     Args:
         draw: Given by hypothesis.
-        within: A region the kelurahan lies in (anywhere in Indonesia when None).
+        within: A region the kelurahan lies in (in one of the built-in cities when None, and
+            the enterprise then belongs to that city).
         founded: The founding dates to draw from (2016-2026 when None).
         status: The status every drawn enterprise has (active by default; any when None).
     """
-    address = draw(addresses(within=within))
+    if within is None:
+        profile = draw(city_profiles())
+        address = draw(addresses(within=profile.region_code))
+        city = profile.slug
+    else:
+        address = draw(addresses(within=within))
+        city = next(
+            (p.slug for p in BUILTIN_CITIES.values() if p.region_code.contains(address.village)),
+            "kota-lain",
+        )
     return Enterprise(
         id=draw(_ENTERPRISE_ID),
-        city=draw(city_profiles()).slug,
+        city=city,
         name=draw(_TEXT),
         address=attrs.evolve(address, lorong=draw(_TEXT)),
         sector=draw(st.sampled_from(Sector)),
@@ -303,7 +313,8 @@ def journal_entries(  # noqa: PLR0913 - one keyword per knob
     all) whose amounts add up to the same total of Rp1 to ``max_total``.
 
     The entries do not know the books' rules: pass only accounts that the enterprise's chart
-    holds, and no savings account unless every line on it may name a member with enough savings.
+    holds, no savings account unless every line on it may name a member with enough savings, and
+    neither ``1106`` nor ``2301``, which only the waste bank and the SHU operations post to.
 
     Args:
         draw: Given by hypothesis.

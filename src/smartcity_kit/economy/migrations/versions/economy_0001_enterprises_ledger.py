@@ -89,6 +89,7 @@ def upgrade() -> None:
     )
     op.create_index("ix_economy_lines_enterprise", "economy_lines", ["enterprise", "date"])
     op.create_index("ix_economy_lines_month", "economy_lines", ["month"])
+    op.create_index("ix_economy_lines_entry", "economy_lines", ["entry"])
     op.create_index(
         "ix_economy_lines_aggregate",
         "economy_lines",
@@ -142,10 +143,12 @@ def upgrade() -> None:
         "ix_economy_waste_enterprise", "economy_waste_movements", ["enterprise", "date"]
     )
     op.create_index("ix_economy_waste_month", "economy_waste_movements", ["month"])
+    op.create_index("ix_economy_waste_entry", "economy_waste_movements", ["entry"])
 
 
 def downgrade() -> None:
     for index, table in (
+        ("ix_economy_waste_entry", "economy_waste_movements"),
         ("ix_economy_waste_month", "economy_waste_movements"),
         ("ix_economy_waste_enterprise", "economy_waste_movements"),
     ):
@@ -159,6 +162,8 @@ def downgrade() -> None:
     ):
         op.drop_table(table)
     for index in (
+        "ix_economy_lines_aggregate",
+        "ix_economy_lines_entry",
         "ix_economy_lines_member",
         "ix_economy_lines_month",
         "ix_economy_lines_enterprise",
