@@ -306,12 +306,17 @@ def load(db: Database, specs: list[Plan], target: int) -> tuple[int, int]:
     for spec in specs:
         rng = random.Random(f"2025:{spec.id}")
         made = year_of_entries(spec.id, spec.sector, spec.members, target, rng)
-        posted = books.post_many(made, actor=ACTOR)
+        posted = books.post_many(
+            [e for e in made if e.kind != EntryKind.WASTE_DEPOSIT], actor=ACTOR
+        )
+        if waste := [e for e in made if e.kind == EntryKind.WASTE_DEPOSIT]:
+            # As the waste bank posts them: each deposit beside its movement, in one transaction.
+            with db.transaction() as conn:
+                deposits = [books.post_in(conn, e, actor=ACTOR) for e in waste]
+                conn.execute(store.waste_movements.insert(), waste_moves(deposits))
+            posted += deposits
         entries += len(posted)
         lines += sum(len(e.lines) for e in posted)
-        if moves := waste_moves(posted):
-            with db.transaction() as conn:
-                conn.execute(store.waste_movements.insert(), moves)
         # A wrong sale, reversed the same day.
         wrong = next(e for e in posted if e.kind == EntryKind.SALE)
         books.reverse(wrong.id, actor=ACTOR)
