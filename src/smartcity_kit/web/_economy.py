@@ -92,13 +92,23 @@ from __future__ import annotations
 import datetime as dt
 import re
 import warnings
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Final
 
 import attrs
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from smartcity_kit.core import Address, Clock, Nib, Nik, RegionCode, RegionLevel, Rupiah, ensure_utc
+from smartcity_kit.core import (
+    Address,
+    CityProfile,
+    Clock,
+    Nib,
+    Nik,
+    RegionCode,
+    RegionLevel,
+    Rupiah,
+    ensure_utc,
+)
 from smartcity_kit.economy import (
     Account,
     Books,
@@ -180,7 +190,11 @@ def _waste_bank() -> WasteBank:
 
 
 def _today() -> dt.date:
+    """Today in the first served city's time zone (the year a period defaults to)."""
     clock: Clock = _ext("clock")
+    cities: Sequence[CityProfile] = _ext("config").cities
+    if cities:
+        return cities[0].local_now(clock).date()
     return ensure_utc(clock.now()).date()
 
 
