@@ -305,7 +305,7 @@ def load(db: Database, specs: list[Plan], target: int) -> tuple[int, int]:
     entries = lines = 0
     for spec in specs:
         rng = random.Random(f"2025:{spec.id}")
-        made = year_of_entries(spec.id, spec.sector, spec.members, target, rng)
+        made = list(year_of_entries(spec.id, spec.sector, spec.members, target, rng))
         posted = books.post_many(
             [e for e in made if e.kind != EntryKind.WASTE_DEPOSIT], actor=ACTOR
         )
