@@ -64,7 +64,7 @@ def serve(  # noqa: PLR0913, PLR0917 - one parameter per option
     with opened(url, create=demo) as database:
         if demo:
             upgrade(database)
-            click.echo("Seeding demo data (first run takes a few seconds)...", err=True)
+            click.echo("Seeding demo data (first run takes up to half a minute)...", err=True)
             counts = seed_demo(database, now=dt.datetime.now(dt.UTC))
             economy = seed_economy_demo(
                 database, today=dt.datetime.now(profiles[0].time_zone.zone).date()
