@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
@@ -136,17 +135,3 @@ def test_every_book_balances_and_no_name_reaches_the_audit_log(db: Database) -> 
     assert names
     assert not [name for name in names if name in written]
     assert not [name for name in names if name.split()[-1] in written]
-
-
-def test_timing_is_reported(record_property: Callable[[str, object], None]) -> None:
-    """Seeding four enterprises is timed and reported, not asserted (the machine is shared).
-
-    The full demo (36 enterprises, what ``serve --demo`` seeds) takes about 40 times as long
-    late in a year; it is left out of the suite to keep it fast.
-    """
-    started = time.perf_counter()
-    db = _seeded()
-    seconds = time.perf_counter() - started
-    db.dispose()
-    record_property("economy_demo_seconds_per_city_2", round(seconds, 2))
-    print(f"\neconomy demo, 2 enterprises per city: {seconds:.2f} s")  # noqa: T201 - reported
