@@ -5,16 +5,20 @@ Serves the app with waitress on SQLite with 100,000 stored requests, loads it wi
 pages) and ``POST requests.json``, beside a bare Flask endpoint that returns the same bytes under
 the same server (the floor). Needs wrk (``apt-get install wrk``). Prints figures; not a test.
 
-Run: ``python benchmarks/open311_http.py [--requests 100000] [--seconds 15] [--connections 50]``
+Both run as ``smartcity-kit serve --workers W --threads T`` would (default: one worker per core,
+8 threads each). Run: ``python benchmarks/open311_http.py [--requests 100000] [--seconds 15]
+[--connections 50] [--workers W] [--threads T]``
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import random
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -34,27 +38,34 @@ from smartcity_kit.storage import ApiKeys, Database, Role, upgrade
 NOW = dt.datetime.now(dt.UTC)
 MAKASSAR = CityProfile.builtin("makassar")
 
-APP = """
-import sys
-import waitress
-from smartcity_kit.core import CityProfile
-from smartcity_kit.storage import Database
-from smartcity_kit.web import AppConfig, create_app
-db = Database(sys.argv[1])
-app = create_app(AppConfig(cities=(CityProfile.builtin("makassar"),)), database=db)
-waitress.serve(app, host="127.0.0.1", port=int(sys.argv[2]), threads=8, _quiet=True)
-"""
 FLOOR = """
+import logging
+import os
+import socket
 import sys
 from pathlib import Path
+
 import waitress
 from flask import Flask, Response
+
+logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+sys.setswitchinterval(0.001)  # as serve does (SWITCH_INTERVAL)
 body = Path(sys.argv[1]).read_bytes()
+workers, threads, port = int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 app = Flask("floor")
+
+
 @app.route("/open311/v2/requests.json", methods=["GET", "POST"])
 def same_bytes():
     return Response(body, content_type="application/json; charset=utf-8")
-waitress.serve(app, host="127.0.0.1", port=int(sys.argv[2]), threads=8, _quiet=True)
+
+
+# The same server as ``smartcity-kit serve --workers W --threads T``: one socket, W processes.
+listener = socket.create_server(("127.0.0.1", port), backlog=1024)
+for _ in range(workers - 1):
+    if os.fork() == 0:
+        break
+waitress.serve(app, sockets=[listener], threads=threads, _quiet=True)
 """
 POST_LUA = """
 wrk.method = "POST"
@@ -109,9 +120,14 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start(script: str, *args: str) -> tuple[subprocess.Popen[bytes], int]:
+def start(command: list[str]) -> tuple[subprocess.Popen[bytes], int]:
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-c", script, *args, str(port)])
+    proc = subprocess.Popen(
+        [*command, str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # its own process group: every worker is stopped at the end
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -120,7 +136,7 @@ def start(script: str, *args: str) -> tuple[subprocess.Popen[bytes], int]:
             time.sleep(0.2)
         else:
             return proc, port
-    proc.kill()
+    os.killpg(proc.pid, signal.SIGKILL)
     msg = "server did not start"
     raise RuntimeError(msg)
 
@@ -152,6 +168,10 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=100_000)
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--connections", type=int, default=50)
+    parser.add_argument(
+        "--workers", type=int, default=os.cpu_count() or 1, help="serve --workers (default: cores)"
+    )
+    parser.add_argument("--threads", type=int, default=8, help="serve --threads")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("needs wrk: apt-get install wrk")
@@ -167,11 +187,34 @@ def main() -> None:
         lua = Path(tmp) / "post.lua"
         lua.write_text(POST_LUA.replace("KEY", key))
 
-        app, app_port = start(APP, url)
+        app, app_port = start(
+            [
+                sys.executable,
+                "-m",
+                "smartcity_kit.cli",
+                "serve",
+                "--db",
+                url,
+                "--workers",
+                str(args.workers),
+                "--threads",
+                str(args.threads),
+                "--port",
+            ]
+        )
         page_url = f"http://127.0.0.1:{app_port}/open311/v2/requests.json?page=1&page_size=50"
         body = http.get(page_url, timeout=10).content
         (Path(tmp) / "page.json").write_bytes(body)
-        floor, floor_port = start(FLOOR, str(Path(tmp) / "page.json"))
+        floor, floor_port = start(
+            [
+                sys.executable,
+                "-c",
+                FLOOR,
+                str(Path(tmp) / "page.json"),
+                str(args.workers),
+                str(args.threads),
+            ]
+        )
         floor_url = f"http://127.0.0.1:{floor_port}/open311/v2/requests.json"
         try:
             results = {
@@ -186,11 +229,13 @@ def main() -> None:
                 "floor: POST, bare Flask": wrk(floor_url, args.seconds, args.connections, lua),
             }
         finally:
-            app.terminate()
-            floor.terminate()
-            app.wait(timeout=30)
-            floor.wait(timeout=30)
-    print(f"{args.connections} connections, {args.seconds} s each, waitress 8 threads, SQLite")
+            for proc in (app, floor):
+                os.killpg(proc.pid, signal.SIGTERM)
+                proc.wait(timeout=30)
+    print(
+        f"{args.connections} connections, {args.seconds} s each, SQLite; both servers: waitress, "
+        f"{args.workers} worker processes x {args.threads} threads (serve --workers --threads)"
+    )
     print(f"page of {len(body):,} bytes; {args.requests:,} requests stored")
     for name, (rate, p50, p99) in results.items():
         print(f"{name:<34} {rate:>9,.0f} req/s   p50 {p50:>7.1f} ms   p99 {p99:>7.1f} ms")

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import os
+import signal
+import socket
+import sys
+from collections.abc import Callable
+from typing import Any, Final
 
 import click
 
@@ -10,9 +17,14 @@ from smartcity_kit.cli._output import fail
 from smartcity_kit.cli._storage import db_option, opened
 from smartcity_kit.core import CityProfile
 from smartcity_kit.errors import NotFoundError
-from smartcity_kit.storage import ApiKeys, Role, upgrade
+from smartcity_kit.storage import ApiKeys, Database, Role, upgrade
 
 DEMO_KEY_NAME = "demo open311 client"
+#: The interpreter's thread switch interval while serving (seconds; Python's default is 0.005).
+#: A thread that holds the database's write lock gives up the GIL at every SQLite call and must
+#: win it back from threads parsing other requests; at 5 ms a turn, those waits make writes
+#: queue up behind the lock. 1 ms measured best (benchmarks/open311_http.py).
+SWITCH_INTERVAL: Final = 0.001
 
 
 @click.command()
@@ -26,7 +38,20 @@ DEMO_KEY_NAME = "demo open311 client"
     metavar="SLUG",
     help="A built-in city to serve (repeatable; default makassar, or the demo cities).",
 )
-@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64))
+@click.option(
+    "--threads",
+    default=8,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Threads per worker process.",
+)
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Worker processes sharing the port (POSIX; one per CPU core is a good start).",
+)
 @click.option(
     "--public-url",
     metavar="URL",
@@ -43,6 +68,7 @@ def serve(  # noqa: PLR0913, PLR0917 - one parameter per option
     port: int,
     cities: tuple[str, ...],
     threads: int,
+    workers: int,
     public_url: str | None,
     demo: bool,
 ) -> None:
@@ -53,9 +79,11 @@ def serve(  # noqa: PLR0913, PLR0917 - one parameter per option
         from smartcity_kit.web import AppConfig, create_app  # noqa: PLC0415
     except ImportError:
         fail("serving needs the 'server' extra: pip install 'smartcity-kit[server]'")
-    from smartcity_kit.economy._demo import seed_economy_demo  # noqa: PLC0415
-    from smartcity_kit.egov._demo import DEMO_CITIES, seed_demo  # noqa: PLC0415
+    from smartcity_kit.egov._demo import DEMO_CITIES  # noqa: PLC0415
 
+    sys.setswitchinterval(SWITCH_INTERVAL)
+    if workers > 1 and not hasattr(os, "fork"):
+        fail("--workers above 1 needs a POSIX system (fork); use --threads on Windows")
     slugs = cities or (DEMO_CITIES if demo else ("makassar",))
     try:
         profiles = tuple(CityProfile.builtin(s) for s in slugs)
@@ -63,42 +91,117 @@ def serve(  # noqa: PLR0913, PLR0917 - one parameter per option
         fail(str(e))
     with opened(url, create=demo) as database:
         if demo:
-            upgrade(database)
-            click.echo("Seeding demo data (first run takes up to half a minute)...", err=True)
-            counts = seed_demo(database, now=dt.datetime.now(dt.UTC))
-            economy = seed_economy_demo(
-                database, today=dt.datetime.now(profiles[0].time_zone.zone).date()
-            )
-            keys = ApiKeys(database)
-            for old in keys.list():
-                if old.name == DEMO_KEY_NAME and old.active:
-                    keys.revoke(old.key_id, actor="demo")
-            _, key = keys.create(DEMO_KEY_NAME, Role.OPEN311_CLIENT, actor="demo")
-            click.echo(f"Demo requests: {counts}")
-            click.echo(f"Demo enterprises: {economy}")
-            click.echo(f"Demo API key (open311-client): {key}")
+            _seed(database, profiles)
         database.require_current_schema()
+        if (
+            workers > 1
+            and database.dialect == "sqlite"
+            and url in ("sqlite://", "sqlite:///:memory:")
+        ):
+            fail("--workers above 1 needs a database file or PostgreSQL, not an in-memory one")
         base = f"http://{host}:{port}"
-        app = create_app(
-            AppConfig(database_url=url, cities=profiles, public_url=public_url or base),
-            database=database,
-        )
-        fleet = None
-        if demo:
+        config = AppConfig(database_url=url, cities=profiles, public_url=public_url or base)
+        fleet: list[Any] = []
+
+        def start_fleet() -> None:
+            if not demo:
+                return
             from smartcity_kit.cli._demo_fleet import CAMERAS_PER_CITY, start_demo_fleet  # noqa: PLC0415
 
-            fleet = start_demo_fleet(database, profiles)
+            fleet.append(start_demo_fleet(database, profiles))
             click.echo(
                 f"Demo cameras: {CAMERAS_PER_CITY} simulated cameras per city on 127.0.0.1, "
                 "polled every 30 s (smartcity-kit cameras list)"
             )
+
         click.echo(f"Serving {', '.join(p.name for p in profiles)} on {base}")
         click.echo(f"  Open311:   {base}/open311/v2/services.json")
         click.echo(f"  Discovery: {base}/open311/discovery.json")
         click.echo(f"  Staff API: {base}/api/cities")
         click.echo(f"  Health:    {base}/healthz")
         try:
-            waitress.serve(app, host=host, port=port, threads=threads, ident="smartcity-kit")
+            if workers == 1:
+                start_fleet()
+                app = create_app(config, database=database)
+                waitress.serve(app, host=host, port=port, threads=threads, ident="smartcity-kit")
+            else:
+                click.echo(f"  Workers:   {workers} processes x {threads} threads")
+                # Fork before any thread starts (the demo fleet runs in this process).
+                database.dispose()
+                _serve_forked(
+                    config, host, port, workers=workers, threads=threads, started=start_fleet
+                )
         finally:
-            if fleet is not None:
-                fleet.stop()
+            for running in fleet:
+                running.stop()
+
+
+def _seed(database: Database, profiles: tuple[CityProfile, ...]) -> None:
+    """Upgrade and seed the demo data; print the counts and a fresh demo key."""
+    from smartcity_kit.economy._demo import seed_economy_demo  # noqa: PLC0415
+    from smartcity_kit.egov._demo import seed_demo  # noqa: PLC0415
+
+    upgrade(database)
+    click.echo("Seeding demo data (first run takes up to half a minute)...", err=True)
+    counts = seed_demo(database, now=dt.datetime.now(dt.UTC))
+    economy = seed_economy_demo(database, today=dt.datetime.now(profiles[0].time_zone.zone).date())
+    keys = ApiKeys(database)
+    for old in keys.list():
+        if old.name == DEMO_KEY_NAME and old.active:
+            keys.revoke(old.key_id, actor="demo")
+    _, key = keys.create(DEMO_KEY_NAME, Role.OPEN311_CLIENT, actor="demo")
+    click.echo(f"Demo requests: {counts}")
+    click.echo(f"Demo enterprises: {economy}")
+    click.echo(f"Demo API key (open311-client): {key}")
+
+
+def _serve_forked(  # noqa: PLR0913 - where, how many, and what to do once forked
+    config: Any,
+    host: str,
+    port: int,
+    *,
+    workers: int,
+    threads: int,
+    started: Callable[[], None],
+) -> None:
+    """Bind once, fork ``workers`` processes that each serve the socket, and wait for them.
+
+    Each worker opens its own database connections after the fork (a connection must never
+    cross one). Writers in different processes queue on the database's writer lock. Ctrl-C or
+    SIGTERM stops them all; if one dies, the others are stopped too.
+    """
+    import waitress  # noqa: PLC0415
+
+    from smartcity_kit.storage import Database  # noqa: PLC0415
+    from smartcity_kit.web import create_app  # noqa: PLC0415
+
+    listener = socket.create_server((host, port), backlog=1024)
+    children: list[int] = []
+    for _ in range(workers):
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - runs in the child, which never returns
+            status = 0
+            try:
+                signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops us
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                app = create_app(config, database=Database(config.database_url))
+                waitress.serve(app, sockets=[listener], threads=threads, ident="smartcity-kit")
+            except BaseException:  # noqa: BLE001 - a worker reports and exits, never returns
+                status = 1
+            finally:
+                sys.stdout.flush()
+                os._exit(status)
+        children.append(pid)
+    listener.close()
+    try:
+        started()
+        os.wait()  # the first worker to end (it should not) ends the service
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for pid in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+        for pid in children:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)

@@ -17,7 +17,7 @@ from smartcity_kit.egov._requests import (
     ServiceRequest,
     Status,
 )
-from smartcity_kit.storage import JsonText, UtcDateTime
+from smartcity_kit.storage import DriverInsert, JsonText, UtcDateTime
 
 metadata = sa.MetaData()
 
@@ -93,8 +93,9 @@ REQUEST_BY_ID = sa.select(requests).where(
 AGENCY_EXISTS = sa.select(agencies.c.code).where(
     agencies.c.city == sa.bindparam("city"), agencies.c.code == sa.bindparam("code")
 )
-INSERT_REQUEST = sa.insert(requests)
-INSERT_EVENT = sa.insert(events)
+#: Inserts on the driver's cursor (the request's returns its new id).
+insert_request = DriverInsert(requests, returning="id")
+insert_event = DriverInsert(events)
 
 # Rows hold the full contact (personal data is needed to answer the citizen); what leaves the
 # desk is masked by the callers that show it.

@@ -12,6 +12,7 @@ from smartcity_kit.storage._audit import (
     entry_hash,
 )
 from smartcity_kit.storage._database import DEFAULT_URL, ENV_URL, Database, update_versioned
+from smartcity_kit.storage._driver import DriverInsert
 from smartcity_kit.storage._keys import ApiKey, ApiKeys, Role
 from smartcity_kit.storage._migrations import (
     MIGRATION_PACKAGES,
@@ -34,6 +35,7 @@ __all__ = [
     "AuditLog",
     "ChainReport",
     "Database",
+    "DriverInsert",
     "JsonText",
     "Role",
     "UtcDateTime",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
+import types
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, Final
@@ -26,6 +27,12 @@ DEFAULT_URL: Final = "sqlite:///smartcity.db"
 SQLITE_BUSY_TIMEOUT_MS: Final = 30_000
 _WRITE: Final = "smartcity_write"
 
+fcntl: types.ModuleType | None
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: SQLite's busy handler queues processes
+    fcntl = None
+
 
 def _redacted(url: str) -> str:
     try:
@@ -40,7 +47,9 @@ class Database:
     - ``sqlite:///path/to/city.db`` (the default: ``SMARTCITY_DATABASE_URL`` or
       ``./smartcity.db``): WAL journal, foreign keys on, a busy timeout, ``synchronous=NORMAL``;
       write transactions take the write lock at ``BEGIN`` so that concurrent writers queue up
-      instead of failing half-way.
+      instead of failing half-way. Writers in several processes (``serve --workers``) queue on
+      an ``flock`` of ``city.db-writer`` beside the database, which wakes the next one at once
+      (SQLite's own busy handler sleeps up to 100 ms between tries).
     - ``sqlite://``: in memory, for tests (one connection shared by all users).
     - ``postgresql+psycopg://user@host/db`` (extra ``postgres``): a connection pool.
 
@@ -106,6 +115,12 @@ class Database:
         self._write_engine = self._engine.execution_options(**{_WRITE: True})
         self._writers: contextlib.AbstractContextManager[object] = (
             threading.RLock() if backend == "sqlite" else contextlib.nullcontext()
+        )
+        in_memory = file in (None, "", ":memory:")
+        self._process_lock = (
+            _ProcessLock(f"{file}-writer")
+            if backend == "sqlite" and not in_memory and fcntl is not None
+            else None
         )
 
     @staticmethod
@@ -181,9 +196,15 @@ class Database:
         self.require_current_schema()
         # SQLite has one writer at a time. Threads of this process queue on a lock and wake at
         # once; without it they would poll SQLite's busy handler, which sleeps up to 100 ms.
+        # Processes queue the same way on a lock file beside the database (``city.db-writer``).
         # The connection is taken from the pool before the lock, to keep the locked part short.
-        with self._write_engine.connect() as conn, self._writers, conn.begin():
-            yield conn
+        with self._write_engine.connect() as conn, self._writers:
+            if self._process_lock is None:
+                with conn.begin():
+                    yield conn
+            else:
+                with self._process_lock, conn.begin():
+                    yield conn
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[Connection]:
@@ -225,11 +246,49 @@ class Database:
         self._schema_checked = False
 
     def dispose(self) -> None:
-        """Close every pooled connection."""
+        """Close every pooled connection (and this process's writer lock file)."""
         self._engine.dispose()
+        if self._process_lock is not None:
+            self._process_lock.close()
 
     def __repr__(self) -> str:
         return f"Database({self.url!r})"
+
+
+class _ProcessLock:
+    """An exclusive ``flock`` on a file, taken by one thread of this process at a time.
+
+    The caller already holds the database's thread lock, so only the depth is counted here:
+    a nested transaction does not release the outer one's lock. The file is opened per process
+    (a lock on a descriptor inherited across ``fork`` would be shared with the parent).
+    """
+
+    def __init__(self, path: str) -> None:
+        self._path = path
+        self._fd = -1
+        self._pid = -1
+        self._depth = 0
+
+    def __enter__(self) -> None:
+        assert fcntl is not None  # noqa: S101 - only made where fcntl exists
+        if self._depth == 0:
+            if self._pid != os.getpid():
+                self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+                self._pid = os.getpid()
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
+        self._depth += 1
+
+    def __exit__(self, *_exc: object) -> None:
+        assert fcntl is not None  # noqa: S101
+        self._depth -= 1
+        if self._depth == 0:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+    def close(self) -> None:
+        """Close the file (it is opened again on next use)."""
+        if self._depth == 0 and self._pid == os.getpid():
+            os.close(self._fd)
+            self._fd, self._pid = -1, -1
 
 
 def update_versioned(
