@@ -10,6 +10,7 @@ from smartcity_kit.cli._cctv import cctv
 from smartcity_kit.cli._evidence import evidence
 from smartcity_kit.cli._keys import keys
 from smartcity_kit.cli._nik import nik
+from smartcity_kit.cli._qris import qris
 from smartcity_kit.cli._region import region
 from smartcity_kit.cli._serve import serve
 from smartcity_kit.cli._storage import audit, db
@@ -31,3 +32,4 @@ main.add_command(cameras)
 main.add_command(cctv)
 main.add_command(evidence)
 main.add_command(bulo)
+main.add_command(qris)

@@ -90,15 +90,15 @@ def serve(  # noqa: PLR0913, PLR0917 - one parameter per option
     except NotFoundError as e:
         fail(str(e))
     with opened(url, create=demo) as database:
-        if demo:
-            _seed(database, profiles)
-        database.require_current_schema()
         if (
             workers > 1
             and database.dialect == "sqlite"
-            and url in ("sqlite://", "sqlite:///:memory:")
+            and database.engine.url.database in (None, "", ":memory:")
         ):
             fail("--workers above 1 needs a database file or PostgreSQL, not an in-memory one")
+        if demo:
+            _seed(database, profiles)
+        database.require_current_schema()
         base = f"http://{host}:{port}"
         config = AppConfig(database_url=url, cities=profiles, public_url=public_url or base)
         fleet: list[Any] = []
@@ -193,9 +193,16 @@ def _serve_forked(  # noqa: PLR0913 - where, how many, and what to do once forke
                 os._exit(status)
         children.append(pid)
     listener.close()
+
+    def stop(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    # A service manager stops the parent with SIGTERM: the workers must go with it.
+    signal.signal(signal.SIGTERM, stop)
+    ended: int | None = None
     try:
         started()
-        os.wait()  # the first worker to end (it should not) ends the service
+        ended, _ = os.wait()  # the first worker to end (it should not) ends the service
     except KeyboardInterrupt:
         pass
     finally:
@@ -205,3 +212,6 @@ def _serve_forked(  # noqa: PLR0913 - where, how many, and what to do once forke
         for pid in children:
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(pid, 0)
+    if ended is not None:
+        # Non-zero, so that a service manager (systemd's Restart=on-failure) starts it again.
+        fail(f"worker process {ended} ended; the other workers were stopped")

@@ -189,7 +189,6 @@ class ServiceDesk:
         with self._db.transaction() as conn:
             self._require_agency(conn, service.agency, "agency")
             _upsert(conn, store.services, store.service_values(service))
-            self._recent_services.clear()
             self._audit.append(
                 conn,
                 actor=actor,
@@ -197,6 +196,7 @@ class ServiceDesk:
                 subject=f"service:{service.city}/{service.code}",
                 details={"name": service.name, "agency": service.agency},
             )
+        self._recent_services.clear()  # after the commit: a read meanwhile saw the old one
         return service
 
     def services(self) -> list[Service]:

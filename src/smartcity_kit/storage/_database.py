@@ -192,6 +192,8 @@ class Database:
         """A unit of work: all it writes commits together, or, if the block raises, nothing.
 
         Checks once that the database schema is current (see :meth:`require_current_schema`).
+        Transactions do not nest: inside one, pass its connection on instead of opening another
+        (on a SQLite file, a second one would wait for the first's write lock).
         """
         self.require_current_schema()
         # SQLite has one writer at a time. Threads of this process queue on a lock and wake at

@@ -83,9 +83,27 @@ class DriverInsert:
             cursor.execute(sql, params)
             row = cursor.fetchone() if self._returning is not None else None
         except dialect.loaded_dbapi.Error as e:
-            raise sa.exc.DBAPIError.instance(
-                sql, None, e, dialect.loaded_dbapi.Error, hide_parameters=True
-            ) from e
+            terse = _without_values(e)
+            error = sa.exc.DBAPIError.instance(
+                sql, None, terse, dialect.loaded_dbapi.Error, hide_parameters=True
+            )
+            if terse is e:
+                raise error from e
+            raise error from None  # the driver's own error quotes the row
         finally:
             cursor.close()
         return None if row is None else row[0]
+
+
+def _without_values(error: Exception) -> Exception:
+    """The driver's error, without what it quotes of the row.
+
+    PostgreSQL adds a ``DETAIL`` with the failing row or the duplicate key's value, and a few of
+    its messages end with the offending value (``invalid input syntax for type integer: ...``):
+    only the primary message, up to such a value, is kept, in an error of the same class (so of
+    the same SQLSTATE). SQLite's messages name the constraint, never a value, and are kept.
+    """
+    primary = getattr(getattr(error, "diag", None), "message_primary", None)
+    if not primary:
+        return error
+    return type(error)(primary.split(": ", 1)[0])

@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 from smartcity_kit.core import Clock, SystemClock
 from smartcity_kit.economy import Books, EnterpriseRegistry, WasteBank
 from smartcity_kit.economy._city import CityEconomy
+from smartcity_kit.economy.qris._sales import QrisSales
 from smartcity_kit.egov import ServiceDesk
 from smartcity_kit.egov.open311 import Open311Handler
 from smartcity_kit.errors import SmartCityError
@@ -25,6 +26,7 @@ from smartcity_kit.web._config import AppConfig
 from smartcity_kit.web._economy import economy
 from smartcity_kit.web._open311 import open311
 from smartcity_kit.web._problems import problem, problem_for
+from smartcity_kit.web._qris import qris
 
 __all__ = ["create_app"]
 
@@ -114,6 +116,7 @@ def create_app(  # noqa: C901 - the app's hooks are closures over its parts
         "books": Books(db, clock),
         "waste_bank": WasteBank(db, clock),
         "city_economy": CityEconomy(db),
+        "qris_sales": QrisSales(db, clock),
         "open311": Open311Handler(
             list(desks.values()), authorize=authorize, clock=clock, data_version=version
         ),
@@ -122,6 +125,7 @@ def create_app(  # noqa: C901 - the app's hooks are closures over its parts
     app.register_blueprint(api)
     app.register_blueprint(cctv)
     app.register_blueprint(economy)
+    app.register_blueprint(qris)
 
     @app.get("/healthz")
     def healthz() -> Response:
