@@ -100,6 +100,8 @@ def test_make_names_each_bad_option() -> None:
         (("--amount", "0"), "--amount"),
         (("--amount", "lima ribu"), "--amount"),
         (("--amount", "Rp15.000,50"), "--amount"),
+        (("--amount", "9" * 5000), "--amount"),
+        (("--amount", "9" * 14), "--amount: tag 54 (transaction amount): must be at most 13"),
         (("--bill", "42"), "--amount too"),
         (("--png", "a.png", "--svg", "a.svg"), "give one of them"),
     ],

@@ -165,3 +165,36 @@ def test_workers_need_a_database_file(tmp_path: Path) -> None:
     missing = CliRunner().invoke(main, ["serve", "--workers", "2", "--db", file_url])
     assert missing.exit_code == 2
     assert not (tmp_path / "none.db").exists()
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").is_file(), reason="needs /proc")
+def test_a_worker_that_dies_ends_the_service_with_an_error(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'city.db'}"
+    _seed(url)
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k != "SMARTCITY_DATABASE_URL"}
+    command = [sys.executable, "-m", "smartcity_kit.cli", "serve", "--db", url]
+    command += ["--workers", "2", "--port", str(port)]
+    with subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        start_new_session=True,
+    ) as proc:
+        try:
+            _wait_for_health(f"http://127.0.0.1:{port}", proc)
+            victim = next(pid for pid in _group(proc.pid) if pid != proc.pid)
+            os.kill(victim, signal.SIGKILL)
+            _, err = proc.communicate(timeout=30)
+            deadline = time.monotonic() + 30
+            while _group(proc.pid) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert _group(proc.pid) == [], "the other worker outlived the parent"
+        finally:
+            if proc.poll() is None or _group(proc.pid):
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=30)
+    assert proc.returncode == 2  # non-zero: a service manager starts it again
+    assert f"worker process {victim} ended" in err

@@ -39,6 +39,9 @@ def test_parses_how_amounts_are_written(text: str, amount: int) -> None:
         ("-Rp-5", "two minus signs"),
         ("lima ribu", "not an amount"),
         ("", "not an amount"),
+        ("9" * 25, "more than 24 digits"),
+        ("9" * 5000, "more than 24 digits"),
+        ("Rp1" + ".000" * 1500, "more than 24 digits"),
     ],
 )
 def test_refuses_what_is_not_whole_rupiah(text: str, rule: str) -> None:
@@ -106,6 +109,12 @@ def test_allocate_refuses_bad_weights(weights: list[int]) -> None:
 def test_split_refuses_bad_parts(parts: int) -> None:
     with pytest.raises(ValidationError):
         Rupiah(10).split(parts)
+
+
+def test_reads_24_digits_and_leading_zeros() -> None:
+    assert Rupiah.parse("9" * 24) == Rupiah(10**24 - 1)
+    assert Rupiah.parse("0" * 5000 + "15000,00") == Rupiah(15000)
+    assert Rupiah.parse("Rp1,0") == Rupiah(1)
 
 
 @given(city_st.rupiahs())

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import binascii
+import datetime as dt
 import decimal
 import itertools
+import unicodedata
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -13,7 +15,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from smartcity_kit.core import Rupiah, find_personal_data
+from smartcity_kit.core import Address, RegionCode, Rupiah, find_personal_data
 from smartcity_kit.economy.qris import (
     QRIS_GUID,
     AdditionalData,
@@ -117,6 +119,13 @@ def texts(low: int, high: int) -> st.SearchStrategy[str]:
     return st.text(PRINTABLE, min_size=low, max_size=high)
 
 
+def names(high: int) -> st.SearchStrategy[str]:
+    """Merchant names and cities (59, 60): printable ASCII, not only spaces."""
+    return st.text(
+        st.characters(min_codepoint=0x20, max_codepoint=0x7E), min_size=1, max_size=high
+    ).filter(str.strip)
+
+
 def digits(low: int, high: int) -> st.SearchStrategy[str]:
     return st.text("0123456789", min_size=low, max_size=high)
 
@@ -183,8 +192,8 @@ def payloads(draw: st.DrawFn, *, static: bool | None = None) -> QrisPayload:
         initiation=InitiationMethod.DYNAMIC if dynamic else InitiationMethod.STATIC,
         accounts=draw(accounts()),
         mcc=draw(digits(4, 4)),
-        merchant_name=draw(texts(1, 25)),
-        merchant_city=draw(texts(1, 15)),
+        merchant_name=draw(names(25)),
+        merchant_city=draw(names(15)),
         amount=Rupiah(draw(st.integers(1, 10**13 - 1))) if dynamic else None,
         tip=tip,
         fee_fixed=Rupiah(draw(st.integers(1, 10**6))) if tip is TipIndicator.FIXED else None,
@@ -764,6 +773,29 @@ def test_build_writes_tags_in_ascending_order() -> None:
         ({"merchant_name": "N" * 120}, "59 (merchant name)"),
         ({"merchant_name": None}, "59 (merchant name)"),
         ({"merchant_city": ""}, "60 (merchant city)"),
+        ({"merchant_city": "   "}, "60 (merchant city)"),
+        ({"merchant_name": "WARUNG DÉSA"}, "59 (merchant name)"),
+        ({"merchant_name": "مطعم"}, "59 (merchant name)"),
+        (
+            {"amount": Rupiah(10**5000), "initiation": InitiationMethod.DYNAMIC},
+            "54 (transaction amount)",
+        ),
+        (
+            {"amount": Rupiah(10**13), "initiation": InitiationMethod.DYNAMIC},
+            "54 (transaction amount)",
+        ),
+        (
+            {"tip": TipIndicator.PERCENT, "fee_percent": decimal.Decimal("1E+999999")},
+            "57 (convenience fee, percentage)",
+        ),
+        (
+            {"tip": TipIndicator.PERCENT, "fee_percent": decimal.Decimal("1E-999999")},
+            "57 (convenience fee, percentage)",
+        ),
+        (
+            {"tip": TipIndicator.PERCENT, "fee_percent": decimal.Decimal("2.555")},
+            "57 (convenience fee, percentage)",
+        ),
         ({"mcc": 5499}, "52 (merchant category code)"),
         ({"currency": "840"}, "53 (transaction currency)"),
         ({"country": "MY"}, "58 (country code)"),
@@ -922,6 +954,11 @@ def test_a_merchant_makes_dynamic_codes() -> None:
         ({"name": "WARUNG\nLORONG"}, "name"),
         ({"city": "C" * 16}, "city"),
         ({"city": None}, "city"),
+        ({"city": "   "}, "city"),
+        ({"name": "  "}, "name"),
+        ({"name": "KAFÉ LORONG"}, "name"),
+        ({"name": "WARUNG 081234567890"}, "name"),
+        ({"city": "budi@mail.co.id"}, "city"),
         ({"postal_code": "9011"}, "postal_code"),
         ({"criteria": "XXX"}, "criteria"),
         ({"criteria": None}, "criteria"),
@@ -939,13 +976,43 @@ def test_merchant_data_is_checked(changes: dict[str, object], field: str) -> Non
     assert caught.value.fields == (field,)
 
 
+def test_an_enterprise_name_with_accents_prints_without_them() -> None:
+    from smartcity_kit.economy import Enterprise  # noqa: PLC0415
+
+    enterprise = Enterprise(
+        id="bulo-kafe",
+        city="makassar",
+        name="Kafé Lorong Daeng",
+        address=Address(village=RegionCode.parse("73.71.03.1001"), lorong="Lorong 3"),
+        sector="processed_food",
+        legal_form="cooperative",
+        founded=dt.date(2017, 8, 17),
+    )
+    m = QrisMerchant.from_enterprise(
+        enterprise, nmid="ID1020000000001", mcc="5499", city="MAKASSAR"
+    )
+    assert m.name == "KAFE LORONG DAENG"
+
+
 @given(city_st.enterprises())
 def test_merchant_from_an_enterprise(enterprise: object) -> None:
     from smartcity_kit.economy import Enterprise  # noqa: PLC0415
 
     assert isinstance(enterprise, Enterprise)
-    name = enterprise.name.upper()
-    if len(name) > 25:
+    name = "".join(
+        c
+        for c in unicodedata.normalize("NFKD", enterprise.name.upper())
+        if not unicodedata.combining(c)
+    )
+    if len(name) <= 25 and not (name.isascii() and name.strip()):
+        with pytest.raises(ValidationError) as caught:
+            QrisMerchant.from_enterprise(enterprise, nmid="ID1020000000001", mcc="5499", city="X")
+        assert caught.value.fields == ("name",)
+        assert "not in Latin letters" in str(caught.value)
+        m = QrisMerchant.from_enterprise(
+            enterprise, nmid="ID1020000000001", mcc="5499", city="X", name="BULO"
+        )
+    elif len(name) > 25:
         with pytest.raises(ValidationError) as caught:
             QrisMerchant.from_enterprise(enterprise, nmid="ID1020000000001", mcc="5499", city="X")
         assert caught.value.fields == ("name",)

@@ -626,6 +626,58 @@ def test_sales_are_listed_newest_first_by_status(sales: QrisSales) -> None:
     assert {e.path for e in raised.value.errors} == {"status", "limit", "offset"}
 
 
+def test_a_list_by_a_status_that_is_not_one_is_refused(sales: QrisSales) -> None:
+    for status in (["paid"], 3, "PAID"):
+        with pytest.raises(ValidationError) as raised:
+            sales.list(ENT, status=status)  # type: ignore[arg-type]
+        assert raised.value.fields == ("status",)
+    assert sales.list(ENT, status="paid") == []  # type: ignore[arg-type]
+
+
+def test_an_enterprise_with_sales_waiting_is_not_dissolved(
+    db: Database, clock: FixedClock, sales: QrisSales
+) -> None:
+    registry = EnterpriseRegistry(db, clock)
+    sale = sales.create(ENT, [BAG], actor=ACTOR)
+    error = unchanged(
+        db, lambda: registry.set_status(ENT, EnterpriseStatus.DISSOLVED, actor=ADMIN), ConflictError
+    )
+    assert "1 QRIS sale(s) waiting for payment" in str(error)
+    assert registry.get(ENT).status is EnterpriseStatus.ACTIVE
+    sales.cancel(sale.id, actor=ACTOR)
+    assert registry.set_status(ENT, EnterpriseStatus.DISSOLVED, actor=ADMIN).status is (
+        EnterpriseStatus.DISSOLVED
+    )
+
+
+def test_a_dissolved_enterprise_shows_no_code(db: Database, sales: QrisSales) -> None:
+    sale = sales.create(ENT, [BAG], actor=ACTOR)
+    # Dissolved behind the registry's back (an older database, a hand edit).
+    with db.transaction() as conn:
+        conn.execute(
+            economy_store.enterprises.update()
+            .where(economy_store.enterprises.c.id == ENT)
+            .values(status="dissolved")
+        )
+    with pytest.raises(ConflictError, match="dissolved"):
+        sales.payload(sale.id)
+
+
+def test_an_issuer_that_reads_as_a_phone_number_is_paid_but_not_audited(
+    db: Database, sales: QrisSales
+) -> None:
+    sale = sales.create(ENT, [BAG], actor=ACTOR)
+    result = sales.apply_notification(note(sale, issuer="OVO 081234567890"), actor=GATEWAY)
+    assert result.posted
+    paid = AuditLog(db).entries(action="qris.sale_paid")[-1]
+    assert paid.subject == f"qris-sale:{sale.reference}"
+    assert "081234567890" not in str(paid.details)
+    assert paid.details["issuer"] == "(hidden: looks like personal data)"
+    other = sales.create(ENT, [BAG], actor=ACTOR)
+    sales.apply_notification(note(other, payment_id="TRX-2"), actor=GATEWAY)
+    assert AuditLog(db).entries(action="qris.sale_paid")[-1].details["issuer"] == "Bank Uji"
+
+
 @functools.cache
 def shared_sales() -> QrisSales:
     """One in-memory database for the property test's many examples."""

@@ -80,10 +80,6 @@ def admin_desk(db: Database, clock: FixedClock) -> ServiceDesk:
     return desk
 
 
-def test_the_window_is_one_second() -> None:
-    assert SERVICE_CACHE_SECONDS == 1.0
-
-
 def test_a_change_saved_through_the_same_desk_applies_at_once(
     admin_desk: ServiceDesk, ticker: Ticker
 ) -> None:

@@ -30,10 +30,6 @@ def ticker(monkeypatch: pytest.MonkeyPatch) -> Ticker:
     return ticker
 
 
-def test_the_window_is_one_second() -> None:
-    assert AUTH_CACHE_SECONDS == 1.0
-
-
 def test_a_key_revoked_through_the_same_keys_stops_at_once(db: Database, ticker: Ticker) -> None:
     keys = ApiKeys(db)
     record, key = keys.create("kiosk kantor camat", Role.OPEN311_CLIENT)

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+import smartcity_kit.storage._database as database_module
 from smartcity_kit.storage import AuditLog, Database, upgrade
 
 # The processes run a module written to tmp_path: a spawned process imports its target by module
@@ -242,3 +243,30 @@ def test_no_lock_file_in_memory_or_on_postgresql(database_url: str, tmp_path: Pa
     AuditLog(db).record(actor="admin", action="test.write", subject="item:1")
     db.dispose()
     assert not [p for p in tmp_path.iterdir() if p.name.endswith("-writer")]
+
+
+def test_a_writer_gives_up_when_the_lock_file_is_held_too_long(
+    file_db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(database_module, "WRITER_LOCK_TIMEOUT_MS", 200)
+    with _holding(tmp_path / "city.db-writer"):
+        started = time.monotonic()
+        with pytest.raises(sa.exc.OperationalError, match="database is locked"):  # noqa: SIM117
+            with file_db.transaction() as conn:
+                conn.execute(sa.text("SELECT 1"))
+        assert 0.2 <= time.monotonic() - started < 5
+    with file_db.transaction() as conn:  # free again: the next writer goes ahead
+        conn.execute(sa.text("SELECT 1"))
+
+
+def test_the_lock_file_is_shared_with_the_group(tmp_path: Path) -> None:
+    old = os.umask(0o002)
+    try:
+        fresh = Database(f"sqlite:///{tmp_path / 'other.db'}")
+        upgrade(fresh)
+        with fresh.transaction():
+            pass
+        fresh.dispose()
+    finally:
+        os.umask(old)
+    assert (tmp_path / "other.db-writer").stat().st_mode & 0o777 == 0o660

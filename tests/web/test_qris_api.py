@@ -498,3 +498,19 @@ def test_only_admins_deliver_notifications(shop: Api, who: str | None) -> None:
     head = shop.head()
     problem(shop.post("/qris/notifications", who, json=notification(sale)), 403)
     assert shop.head() == head
+
+
+def test_decoded_fields_mask_a_mobile_number() -> None:
+    from smartcity_kit.economy.qris import AdditionalData, build_qris  # noqa: PLC0415
+    from smartcity_kit.web._qris import payload_json  # noqa: PLC0415
+
+    static = parse_qris(
+        "00020101021151440014ID.CO.QRIS.WWW0215ID10200000000010303UMI5204549953033605802ID"
+        "5913WARUNG LORONG6008MAKASSAR61059011163041E30"
+    )
+    text = build_qris(
+        attrs.evolve(static, additional=AdditionalData(mobile_number="081234567890"), crc=None)
+    )
+    fields = payload_json(parse_qris(text))
+    assert fields["additional"]["mobile_number"] == "08********90"
+    assert "081234567890" not in str(fields)

@@ -29,6 +29,7 @@ from smartcity_kit.economy.qris import (
     QrisPayload,
     TlvField,
     build_qris,
+    mask_mobile_number,
     parse_qris,
     qr_png,
     qr_svg,
@@ -54,12 +55,6 @@ def problem_line(error: FieldError) -> str:
     if _TAG_PATH.fullmatch(error.path):
         return f"tag {error.path}: {error.message}"
     return f"{error.path}: {error.message}" if error.path else error.message
-
-
-def _masked_phone(value: str) -> str:
-    """``08********90``: the first and last two digits, as the model's repr shows it."""
-    keep = 2 if len(value) > 6 else 0
-    return value[:keep] + "*" * (len(value) - 2 * keep) + value[len(value) - keep :]
 
 
 def _others(parent: str, others: Sequence[TlvField]) -> list[tuple[str, str, str]]:
@@ -121,7 +116,7 @@ def _additional_rows(a: AdditionalData) -> list[tuple[str, str, str]]:
     rows = []
     for sub, value in (
         ("01", a.bill_number),
-        ("02", None if a.mobile_number is None else _masked_phone(a.mobile_number)),
+        ("02", None if a.mobile_number is None else mask_mobile_number(a.mobile_number)),
         ("03", a.store_label),
         ("04", a.loyalty_number),
         ("05", a.reference_label),

@@ -8,8 +8,9 @@ import os
 import signal
 import socket
 import sys
+import traceback
 from collections.abc import Callable
-from typing import Any, Final
+from typing import Any, Final, NoReturn
 
 import click
 
@@ -175,37 +176,28 @@ def _serve_forked(  # noqa: PLR0913 - where, how many, and what to do once forke
     from smartcity_kit.storage import Database  # noqa: PLC0415
     from smartcity_kit.web import create_app  # noqa: PLC0415
 
-    listener = socket.create_server((host, port), backlog=1024)
-    children: list[int] = []
-    for _ in range(workers):
-        pid = os.fork()
-        if pid == 0:  # pragma: no cover - runs in the child, which never returns
-            status = 0
-            try:
-                signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops us
-                signal.signal(signal.SIGTERM, signal.SIG_DFL)
-                app = create_app(config, database=Database(config.database_url))
-                waitress.serve(app, sockets=[listener], threads=threads, ident="smartcity-kit")
-            except BaseException:  # noqa: BLE001 - a worker reports and exits, never returns
-                status = 1
-            finally:
-                sys.stdout.flush()
-                os._exit(status)
-        children.append(pid)
-    listener.close()
-
     def stop(_signum: int, _frame: object) -> None:
         raise KeyboardInterrupt
 
-    # A service manager stops the parent with SIGTERM: the workers must go with it.
+    # A service manager stops the parent with SIGTERM: the workers must go with it. Set before
+    # the first fork, so that no SIGTERM can kill the parent and leave workers behind.
     signal.signal(signal.SIGTERM, stop)
+    listener = socket.create_server((host, port), backlog=1024)
+    children: list[int] = []
     ended: int | None = None
     try:
+        for _ in range(workers):
+            pid = os.fork()
+            if pid == 0:  # pragma: no cover - runs in the child, which never returns
+                _work(config, listener, threads, waitress.serve, create_app, Database)
+            children.append(pid)
+        listener.close()
         started()
         ended, _ = os.wait()  # the first worker to end (it should not) ends the service
     except KeyboardInterrupt:
         pass
     finally:
+        # Also when a fork failed half-way: the workers already started go too.
         for pid in children:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGTERM)
@@ -215,3 +207,27 @@ def _serve_forked(  # noqa: PLR0913 - where, how many, and what to do once forke
     if ended is not None:
         # Non-zero, so that a service manager (systemd's Restart=on-failure) starts it again.
         fail(f"worker process {ended} ended; the other workers were stopped")
+
+
+def _work(  # pragma: no cover - runs in a forked worker  # noqa: PLR0913, PLR0917
+    config: Any,
+    listener: socket.socket,
+    threads: int,
+    serve: Callable[..., None],
+    create_app: Callable[..., Any],
+    database: Callable[[str | None], Any],
+) -> NoReturn:
+    """A worker's life: serve the shared socket until stopped; say why if it fails."""
+    status = 0
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops us
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        app = create_app(config, database=database(config.database_url))
+        serve(app, sockets=[listener], threads=threads, ident="smartcity-kit")
+    except BaseException:  # noqa: BLE001 - a worker reports and exits, never returns
+        status = 1
+        traceback.print_exc()
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(status)

@@ -20,6 +20,8 @@ _AMOUNT = re.compile(
         (?:,(?P<frac>[0-9]{1,2}))?$""",
     re.IGNORECASE | re.VERBOSE,
 )
+#: Rupiah.parse reads at most this many digits (the national budget has 16).
+_MAX_PARSED_DIGITS = 24
 
 
 def _check_int(_instance: object, _attribute: object, value: int) -> None:
@@ -60,7 +62,8 @@ class Rupiah:
         must be zero: there are no sen.
 
         Raises:
-            ValidationError: The text is not an amount of whole rupiah.
+            ValidationError: The text is not an amount of whole rupiah, or has more than 24
+                digits.
         """
         if not isinstance(text, str):
             raise ValidationError.single("amount", "must be text like 'Rp1.500.000'")
@@ -71,9 +74,14 @@ class Rupiah:
             )
         if match["sign1"] and match["sign2"]:
             raise ValidationError.single("amount", "has two minus signs")
-        if match["frac"] and int(match["frac"]) != 0:
+        if match["frac"] and match["frac"].strip("0"):
             raise ValidationError.single("amount", "has sen: use whole rupiah")
-        value = int(match["int"].replace(".", ""))
+        digits = match["int"].replace(".", "").lstrip("0") or "0"
+        if len(digits) > _MAX_PARSED_DIGITS:
+            raise ValidationError.single(
+                "amount", f"has more than {_MAX_PARSED_DIGITS} digits: no amount is that large"
+            )
+        value = int(digits)
         return cls(-value if match["sign1"] or match["sign2"] else value)
 
     @classmethod

@@ -27,6 +27,9 @@ _INSTANT = re.compile(
 )
 # SHA-256 digests in hex: the digits inside them are not a number anyone wrote.
 _DIGEST = re.compile(r"(?<![0-9A-Za-z])[0-9a-f]{64}(?![0-9A-Za-z])")
+# Amounts written as Rupiah writes them ("Rp1.080.000.000.411", "-Rp5.000"): the groups of a
+# large amount ("080.000.000.411") would otherwise read as a phone number.
+_AMOUNT = re.compile(r"Rp\d{1,3}(?:\.\d{3})*(?![\d.])")
 
 
 def find_personal_data(text: str) -> str | None:  # noqa: PLR0911 - one return per kind
@@ -43,10 +46,12 @@ def find_personal_data(text: str) -> str | None:  # noqa: PLR0911 - one return p
     True
     >>> find_personal_data("ditutup 2026-11-23T01:00:09.045414+00:00") is None
     True
+    >>> find_personal_data("total Rp1.080.000.000.411") is None
+    True
     """
     if not _MAYBE_PERSONAL.search(text):
         return None
-    text = _DIGEST.sub("#", _INSTANT.sub("T", text))
+    text = _AMOUNT.sub("Rp#", _DIGEST.sub("#", _INSTANT.sub("T", text)))
     if not _MAYBE_PERSONAL.search(text):
         return None
     found = lokal.detect_pii(text, types=_PERSONAL_TYPES, min_confidence="medium")

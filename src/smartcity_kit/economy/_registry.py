@@ -23,6 +23,10 @@ from smartcity_kit.economy._ledger import ChartOfAccounts
 from smartcity_kit.errors import ConflictError, NotFoundError, ValidationError
 from smartcity_kit.storage import AuditLog, Database
 
+# The QRIS sales table (``economy.qris._store``), named here without importing the QRIS
+# package, which imports this module.
+_QRIS_SALES = sa.table("economy_qris_sales", sa.column("enterprise_id"), sa.column("status"))
+
 __all__ = ["EnterpriseRegistry", "enterprise_from_row", "member_from_row"]
 
 
@@ -196,9 +200,25 @@ class EnterpriseRegistry:
 
         Raises:
             NotFoundError: No such enterprise.
+            ConflictError: The enterprise is dissolved while QRIS sales wait for payment
+                (cancel them first: a dissolved enterprise's books take no more sales).
         """
         with self._db.transaction() as conn:
             self._row(conn, enterprise.id, lock=True)
+            if enterprise.status == EnterpriseStatus.DISSOLVED:
+                pending = conn.execute(
+                    sa.select(sa.func.count())
+                    .select_from(_QRIS_SALES)
+                    .where(
+                        _QRIS_SALES.c.enterprise_id == enterprise.id,
+                        _QRIS_SALES.c.status == "pending",
+                    )
+                ).scalar_one()
+                if pending:
+                    raise ConflictError(
+                        f"{enterprise.id} has {pending} QRIS sale(s) waiting for payment: "
+                        "cancel them before dissolving it"
+                    )
             conn.execute(
                 store.enterprises.update()
                 .where(store.enterprises.c.id == enterprise.id)
@@ -214,7 +234,12 @@ class EnterpriseRegistry:
         return enterprise
 
     def set_status(self, enterprise_id: str, status: EnterpriseStatus, *, actor: str) -> Enterprise:
-        """Mark an enterprise active, dormant or dissolved (a dissolved one refuses postings)."""
+        """Mark an enterprise active, dormant or dissolved (a dissolved one refuses postings).
+
+        Raises:
+            NotFoundError: No such enterprise.
+            ConflictError: Dissolving an enterprise with QRIS sales waiting for payment.
+        """
         status = choice(EnterpriseStatus, "status", status)
         current = self.get(enterprise_id)
         return self.update(attrs.evolve(current, status=status), actor=actor)

@@ -146,6 +146,7 @@ class ServiceDesk:
         self._clock: Clock = clock or SystemClock()
         self._audit = AuditLog(db, self._clock)
         self._recent_services: dict[str, tuple[float, Service]] = {}
+        self._catalogue_generation = 0  # moved by every save here (see _recent_service)
 
     @property
     def city(self) -> CityProfile:
@@ -196,7 +197,10 @@ class ServiceDesk:
                 subject=f"service:{service.city}/{service.code}",
                 details={"name": service.name, "agency": service.agency},
             )
-        self._recent_services.clear()  # after the commit: a read meanwhile saw the old one
+        # After the commit: a read meanwhile may have seen the old one; the generation keeps a
+        # read that began before this save from storing it again.
+        self._catalogue_generation += 1
+        self._recent_services.clear()
         return service
 
     def services(self) -> list[Service]:
@@ -539,8 +543,10 @@ class ServiceDesk:
         hit = self._recent_services.get(code)
         if hit is not None and now - hit[0] <= SERVICE_CACHE_SECONDS:
             return hit[1]
+        generation = self._catalogue_generation
         service = self.service(code)
-        self._recent_services[code] = (now, service)
+        if generation == self._catalogue_generation:
+            self._recent_services[code] = (now, service)
         return service
 
     def _request(self, conn: Connection, request_id: int) -> ServiceRequest:

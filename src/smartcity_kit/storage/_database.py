@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
+import sqlite3
 import threading
+import time
 import types
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -25,7 +28,10 @@ ENV_URL: Final = "SMARTCITY_DATABASE_URL"
 DEFAULT_URL: Final = "sqlite:///smartcity.db"
 #: How long a SQLite writer waits for another writer's lock before giving up (milliseconds).
 SQLITE_BUSY_TIMEOUT_MS: Final = 30_000
+#: How long a SQLite writer waits for another process's turn on the writer lock file (ms).
+WRITER_LOCK_TIMEOUT_MS: Final = SQLITE_BUSY_TIMEOUT_MS
 _WRITE: Final = "smartcity_write"
+_log = logging.getLogger(__name__)
 
 fcntl: types.ModuleType | None
 try:
@@ -262,7 +268,12 @@ class _ProcessLock:
 
     The caller already holds the database's thread lock, so only the depth is counted here:
     a nested transaction does not release the outer one's lock. The file is opened per process
-    (a lock on a descriptor inherited across ``fork`` would be shared with the parent).
+    (a lock on a descriptor inherited across ``fork`` would be shared with the parent), with
+    mode 0660 so that the service and an administrator's commands in the same group share it;
+    if it cannot be opened, writers fall back on SQLite's own busy wait, with one warning.
+    A writer waits for the lock as long as SQLite's busy timeout (:data:`WRITER_LOCK_TIMEOUT_MS`),
+    then gives up the way SQLite
+    does ("database is locked"): a stopped process that holds it cannot stop the others for ever.
     """
 
     def __init__(self, path: str) -> None:
@@ -272,24 +283,59 @@ class _ProcessLock:
         self._depth = 0
 
     def __enter__(self) -> None:
-        assert fcntl is not None  # noqa: S101 - only made where fcntl exists
         if self._depth == 0:
-            if self._pid != os.getpid():
-                self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
-                self._pid = os.getpid()
-            fcntl.flock(self._fd, fcntl.LOCK_EX)
+            fd = self._open()
+            if fd >= 0:
+                self._acquire(fd)
         self._depth += 1
 
     def __exit__(self, *_exc: object) -> None:
-        assert fcntl is not None  # noqa: S101
+        assert fcntl is not None  # noqa: S101 - only made where fcntl exists
         self._depth -= 1
-        if self._depth == 0:
+        if self._depth == 0 and self._fd >= 0:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+    def _open(self) -> int:
+        if self._pid != os.getpid():
+            try:
+                self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o660)
+            except OSError as e:
+                _log.warning(
+                    "cannot open the writer lock file %s (%s); writers in several processes "
+                    "fall back on SQLite's busy wait",
+                    self._path,
+                    e.strerror,
+                )
+                self._fd = -1
+            self._pid = os.getpid()
+        return self._fd
+
+    @staticmethod
+    def _acquire(fd: int) -> None:
+        assert fcntl is not None  # noqa: S101
+        deadline = time.monotonic() + WRITER_LOCK_TIMEOUT_MS / 1000
+        delay = 0.0001
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    reason = sqlite3.OperationalError(
+                        "database is locked: another process held the writer lock file for "
+                        f"{WRITER_LOCK_TIMEOUT_MS / 1000:g} s"
+                    )
+                    raise sa.exc.OperationalError("BEGIN IMMEDIATE", None, reason) from None
+                # Short first waits: another writer's turn takes about a millisecond.
+                time.sleep(delay)
+                delay = min(delay * 2, 0.005)
+            else:
+                return
 
     def close(self) -> None:
         """Close the file (it is opened again on next use)."""
         if self._depth == 0 and self._pid == os.getpid():
-            os.close(self._fd)
+            if self._fd >= 0:
+                os.close(self._fd)
             self._fd, self._pid = -1, -1
 
 

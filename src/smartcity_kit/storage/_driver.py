@@ -39,7 +39,8 @@ class DriverInsert:
     def _for(
         self, dialect: Dialect
     ) -> tuple[str, tuple[tuple[str, Callable[[Any], Any] | None], ...]]:
-        found = self._compiled.get(dialect.name)
+        key = f"{dialect.name}+{dialect.driver}:{dialect.paramstyle}"
+        found = self._compiled.get(key)
         if found is not None:
             return found
         with self._lock:
@@ -56,7 +57,7 @@ class DriverInsert:
                 (name, self._table.c[name].type.bind_processor(dialect)) for name in names
             )
             found = (compiled.string, processors)
-            self._compiled[dialect.name] = found
+            self._compiled[key] = found
         return found
 
     def __call__(self, conn: Connection, values: Mapping[str, Any]) -> Any:

@@ -122,6 +122,9 @@ class ApiKeys:
         self._clock: Clock = clock or SystemClock()
         self._audit = AuditLog(db, self._clock)
         self._accepted: dict[tuple[str, str], tuple[float, ApiKey]] = {}
+        # Moved on every revocation here: a check that read a key before it was revoked does not
+        # put it back into ``_accepted`` after the revocation cleared it.
+        self._generation = 0
 
     def create(
         self,
@@ -199,6 +202,7 @@ class ApiKeys:
                 )
                 self._audit.append(conn, actor=actor, action="key.revoked", subject=f"key:{key_id}")
             row = conn.execute(sa.select(keys_table).where(keys_table.c.key_id == key_id)).one()
+        self._generation += 1
         self._accepted.clear()
         return self._from_row(row)
 
@@ -213,6 +217,7 @@ class ApiKeys:
         remembered = self._accepted.get((key_id, hashed))
         if remembered is not None and now - remembered[0] <= AUTH_CACHE_SECONDS:
             return remembered[1]
+        generation = self._generation
         with self._db.reading() as conn:
             row = conn.execute(_KEY_BY_ID, {"key_id": key_id}).first()
         if row is None or row.revoked_at is not None:
@@ -222,7 +227,8 @@ class ApiKeys:
         found = self._from_row(row)
         if len(self._accepted) >= _AUTH_CACHE_ENTRIES:
             self._accepted.clear()
-        self._accepted[key_id, hashed] = (now, found)
+        if generation == self._generation:
+            self._accepted[key_id, hashed] = (now, found)
         return found
 
     @staticmethod

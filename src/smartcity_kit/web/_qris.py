@@ -46,6 +46,7 @@ from smartcity_kit.economy.qris import (
     MerchantCriteria,
     QrisMerchant,
     QrisPayload,
+    mask_mobile_number,
     parse_qris,
     qr_png,
     qr_poster_html,
@@ -167,7 +168,7 @@ def _additional_json(a: AdditionalData | None) -> dict[str, Any] | None:
         return None
     return {
         "bill_number": a.bill_number,
-        "mobile_number": a.mobile_number,
+        "mobile_number": None if a.mobile_number is None else mask_mobile_number(a.mobile_number),
         "store_label": a.store_label,
         "loyalty_number": a.loyalty_number,
         "reference_label": a.reference_label,

@@ -28,6 +28,7 @@ from smartcity_kit.economy.qris._model import (
     QrisPayload,
     TipIndicator,
     TlvField,
+    mask_mobile_number,
 )
 from smartcity_kit.economy.qris._sales import (
     PaymentNotification,
@@ -57,6 +58,7 @@ __all__ = [
     "build_qris",
     "check_qris",
     "crc16",
+    "mask_mobile_number",
     "parse_qris",
     "qr_png",
     "qr_poster_html",

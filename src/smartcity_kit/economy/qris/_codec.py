@@ -26,6 +26,14 @@ Choices the standard leaves open, and why:
   end first: a control character is a problem).
 - **Templates** (26-51, 62, 64, 80-99) must hold well-formed TLV; their unknown sub-tags are
   kept verbatim.
+- **The merchant name and city (59, 60) are printable ASCII**, as EMVCo's format "ans" says,
+  and not only spaces. A name in another script belongs in the language template (64). Other
+  text may hold any printable character: the QR images encode the code as UTF-8
+  (:mod:`~smartcity_kit.economy.qris._image`), the bytes the CRC is computed over, so a
+  payer's app reads what was checked.
+- **Arguments of any value are refused, never crashed on**: amounts of 13 digits or more,
+  percentages that are not finite, out of range or finer than two decimals are
+  :class:`~smartcity_kit.errors.ValidationError`, checked before any conversion.
 """
 
 from __future__ import annotations
@@ -75,6 +83,15 @@ _HUNDRED: Final = decimal.Decimal(100)
 _TEMPLATE_OTHER: Final = frozenset(["64", *(f"{i}" for i in range(80, 100))])
 _TRANSACTION: Final = frozenset(["54", "55", "56", "57"])
 _AMOUNT_ONLY: Final = frozenset(["54"])
+#: Amounts are at most 13 characters (tags 54 and 56).
+_AMOUNT_LIMIT: Final = 10**13
+_CENT: Final = decimal.Decimal("0.01")
+#: A fixed context for fee percentages, whatever the caller's context is.
+_PERCENT_CONTEXT: Final = decimal.Context(prec=28, traps=[decimal.InvalidOperation])
+_NON_LATIN: Final = (
+    "must be printable ASCII (EMVCo format ans): use ASCII; names in other scripts go in "
+    "the language template 64"
+)
 
 
 def _digits(value: str) -> bool:
@@ -144,6 +161,16 @@ def _percent(value: str, field: str, errors: list[FieldError]) -> decimal.Decima
         errors.append(FieldError(field, "must be more than 0 and at most 100"))
         return None
     return percent
+
+
+def _name_text(value: str, field: str, most: int, errors: list[FieldError]) -> None:
+    """The merchant name (59) or city (60): 1 to ``most`` printable ASCII, not only spaces."""
+    if len(value) > most:
+        errors.append(FieldError(field, f"is {len(value)} characters; at most {most}"))
+    elif not value.isascii():  # control characters are the whole payload's problem
+        errors.append(FieldError(field, _NON_LATIN))
+    elif not value.strip():
+        errors.append(FieldError(field, "is only spaces"))
 
 
 def _account(  # noqa: C901, PLR0912, PLR0913, PLR0917 - one branch per sub-tag rule
@@ -390,11 +417,11 @@ def _check(  # noqa: C901, PLR0912, PLR0915 - one pass over the tags, in the sta
     if country and country != "ID":
         errors.append(FieldError(label("58"), "must be ID"))
     name = get("59")
-    if name and len(name) > 25:
-        errors.append(FieldError(label("59"), f"is {len(name)} characters; at most 25"))
+    if name:
+        _name_text(name, label("59"), 25, errors)
     city = get("60")
-    if city and len(city) > 15:
-        errors.append(FieldError(label("60"), f"is {len(city)} characters; at most 15"))
+    if city:
+        _name_text(city, label("60"), 15, errors)
     postal_code = get("61")
     if postal_code and not (len(postal_code) == 5 and _digits(postal_code)):
         errors.append(FieldError(label("61"), "must be 5 digits (kode pos)"))
@@ -528,19 +555,35 @@ def _put_other(
 
 
 def _amount_text(value: object, field: str, errors: list[FieldError]) -> str | None:
-    if not isinstance(value, Rupiah):
+    """A Rupiah amount's digits; its sign and size are checked by the rules (54, 56) after."""
+    if not isinstance(value, Rupiah) or type(value.amount) is not int:
         errors.append(FieldError(field, "must be a Rupiah amount"))
+        return None
+    if not -_AMOUNT_LIMIT < value.amount < _AMOUNT_LIMIT:
+        errors.append(FieldError(field, "must be at most 13 digits"))
         return None
     return str(value.amount)
 
 
 def _percent_text(value: object, field: str, errors: list[FieldError]) -> str | None:
+    """A fee percentage as the code writes it (``2.5``), checked before any conversion."""
+    rule = "must be more than 0 and at most 100, with at most two decimals, like Decimal('2.5')"
     if isinstance(value, int) and not isinstance(value, bool):
+        if not 0 < value <= _HUNDRED:
+            errors.append(FieldError(field, rule))
+            return None
         return str(value)
     if not isinstance(value, decimal.Decimal) or not value.is_finite():
         errors.append(FieldError(field, "must be a Decimal percentage, like Decimal('2.5')"))
         return None
-    return format(value.normalize(), "f")
+    # Compared first: a huge or tiny exponent never reaches quantize, normalize or format.
+    if not 0 < value <= _HUNDRED:
+        errors.append(FieldError(field, rule))
+        return None
+    if value.quantize(_CENT, context=_PERCENT_CONTEXT) != value:
+        errors.append(FieldError(field, rule))
+        return None
+    return format(value.normalize(_PERCENT_CONTEXT), "f")
 
 
 _ACCOUNT_RESERVED: Final = frozenset(["00", "01", "02", "03"])
@@ -684,14 +727,18 @@ def _fee_fixed(indicator: TipIndicator, fee_fixed: object, errors: list[FieldErr
         if fee_fixed is not None:
             errors.append(FieldError("fee_fixed", "is only allowed with tip=TipIndicator.FIXED"))
         return None
-    if not isinstance(fee_fixed, Rupiah) or fee_fixed.amount <= 0:
-        errors.append(FieldError("fee_fixed", "must be a Rupiah amount more than Rp0"))
+    return _positive_amount(fee_fixed, "fee_fixed", errors)
+
+
+def _positive_amount(value: object, field: str, errors: list[FieldError]) -> str | None:
+    """A Rupiah amount above Rp0 of at most 13 digits, as digits; sized before ``str``."""
+    if not isinstance(value, Rupiah) or type(value.amount) is not int or value.amount <= 0:
+        errors.append(FieldError(field, "must be a Rupiah amount more than Rp0"))
         return None
-    text = str(fee_fixed.amount)
-    if len(text) > 13:
-        errors.append(FieldError("fee_fixed", "must be at most 13 digits"))
+    if value.amount >= _AMOUNT_LIMIT:
+        errors.append(FieldError(field, "must be at most 13 digits"))
         return None
-    return text
+    return str(value.amount)
 
 
 def _fee_percent(
@@ -742,11 +789,7 @@ def _transaction_pairs(  # noqa: PLR0913, PLR0917 - the options of to_dynamic, c
     """Tags 54-57 and the 62 sub-tags that :func:`to_dynamic` sets, or every wrong option."""
     errors: list[FieldError] = []
     pairs: list[tuple[str, str]] = []
-    if not isinstance(amount, Rupiah) or amount.amount <= 0:
-        errors.append(FieldError("amount", "must be a Rupiah amount more than Rp0"))
-    elif len(text := str(amount.amount)) > 13:
-        errors.append(FieldError("amount", "must be at most 13 digits"))
-    else:
+    if (text := _positive_amount(amount, "amount", errors)) is not None:
         pairs.append(("54", text))
     updates: dict[str, str | None] = {}
     for sub, value, field in (

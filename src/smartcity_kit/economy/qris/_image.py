@@ -22,7 +22,10 @@ def _symbol(text: str, scale: int, border: int) -> tuple[QrisPayload, Any]:
     """The payload and QR symbol of a valid QRIS code, at error correction level M.
 
     Payment codes are printed at level M: it survives a worn or creased poster, and keeps the
-    symbol small enough for a phone's camera at arm's length.
+    symbol small enough for a phone's camera at arm's length. Text is always encoded as UTF-8,
+    the bytes the CRC (tag 63) was computed over: left to itself, segno would write text with
+    a character outside ASCII (in template 64, say) as ISO-8859-1, and a payer's app would
+    read a code whose CRC does not match.
     """
     for name, value, low in (("scale", scale, 1), ("border", border, 0)):
         if type(value) is not int or not low <= value <= 100:
@@ -32,7 +35,7 @@ def _symbol(text: str, scale: int, border: int) -> tuple[QrisPayload, Any]:
         import segno  # noqa: PLC0415 - optional dependency, loaded when an image is made
     except ImportError:
         raise ConfigurationError(_MISSING_SEGNO) from None
-    return payload, segno.make(text, error="m", micro=False, boost_error=False)
+    return payload, segno.make(text, error="m", micro=False, boost_error=False, encoding="utf-8")
 
 
 def qr_png(text: str, *, scale: int = 8, border: int = 4) -> bytes:

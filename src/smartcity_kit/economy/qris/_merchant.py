@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import decimal
 import re
+import unicodedata
 from collections.abc import Callable
 from typing import Any, Final
 
 import attrs
 
-from smartcity_kit.core import Rupiah
+from smartcity_kit.core import Rupiah, find_personal_data
 from smartcity_kit.economy._enterprises import Enterprise
 from smartcity_kit.economy.qris._codec import build_qris, to_dynamic
 from smartcity_kit.economy.qris._model import (
@@ -44,7 +45,22 @@ def _matches(
     return check
 
 
-def _printable(field: str, most: int, *, optional: bool = False) -> Callable[[Any, Any, Any], None]:
+def _ascii_name(name: str) -> str:
+    """``name`` in capitals, accents dropped: what a QRIS code can print (tag 59 is ASCII)."""
+    folded = unicodedata.normalize("NFKD", name.upper())
+    return "".join(c for c in folded if not unicodedata.combining(c))
+
+
+def _printable(
+    field: str, most: int, *, optional: bool = False, ascii_only: bool = False
+) -> Callable[[Any, Any, Any], None]:
+    """A check of free text: 1 to ``most`` printable characters, not blank, no personal data.
+
+    The text is written in the audit log when the merchant data is saved, which refuses text
+    that looks like personal data: refused here, the error names the field, not ``details``.
+    With ``ascii_only`` (the name and city, tags 59 and 60) only printable ASCII is taken.
+    """
+
     def check(_instance: object, _attribute: object, value: object) -> None:
         if value is None and optional:
             return
@@ -54,6 +70,18 @@ def _printable(field: str, most: int, *, optional: bool = False) -> Callable[[An
             or not _PRINTABLE.fullmatch(value)
         ):
             raise ValidationError.single(field, f"must be 1 to {most} printable characters")
+        if not value.strip():
+            raise ValidationError.single(field, "must not be blank (only spaces)")
+        if ascii_only and not value.isascii():
+            raise ValidationError.single(
+                field,
+                "must be printable ASCII (EMVCo format ans): use ASCII; names in other scripts "
+                "go in the language template 64",
+            )
+        if kind := find_personal_data(value):
+            raise ValidationError.single(
+                field, f"looks like personal data ({kind}): a QRIS code is public, leave it out"
+            )
 
     return check
 
@@ -88,21 +116,25 @@ class QrisMerchant:
         enterprise: The enterprise's id.
         nmid: The National Merchant ID, ``ID`` and 10 to 15 digits (13 as issued today).
         mcc: The merchant category code (ISO 18245), four digits.
-        name: The name printed on the code, 1 to 25 characters.
-        city: The city printed on the code, 1 to 15 characters.
+        name: The name printed on the code, 1 to 25 printable ASCII characters, not blank.
+        city: The city printed on the code, 1 to 15 printable ASCII characters, not blank.
         postal_code: Five digits (kode pos).
         criteria: The merchant's size class (UMI for a micro enterprise).
         merchant_pan: The merchant PAN at the acquirer (1 to 19 digits), for an acquirer
             account (tag 26) beside the national one; with ``acquirer_guid``.
         acquirer_guid: The acquirer's reverse-domain GUID, like ``ID.CO.BANKNAME.WWW``; with
             ``merchant_pan``.
+
+    Free text (the enterprise id, name, city and acquirer GUID) that looks like personal data
+    (a phone number, NIK, NPWP or e-mail address) is refused, naming the field: the code is
+    public and the data is written in the audit log.
     """
 
     enterprise: str = attrs.field(validator=_printable("enterprise", 64))
     nmid: str = attrs.field(validator=_matches(_NMID, "nmid", "must be ID and 10 to 15 digits"))
     mcc: str = attrs.field(validator=_matches(_MCC, "mcc", "must be 4 digits"))
-    name: str = attrs.field(validator=_printable("name", 25))
-    city: str = attrs.field(validator=_printable("city", 15))
+    name: str = attrs.field(validator=_printable("name", 25, ascii_only=True))
+    city: str = attrs.field(validator=_printable("city", 15, ascii_only=True))
     postal_code: str | None = attrs.field(
         default=None,
         validator=_matches(_POSTAL, "postal_code", "must be 5 digits (kode pos)", optional=True),
@@ -142,8 +174,8 @@ class QrisMerchant:
     ) -> QrisMerchant:
         """The merchant data of a registered enterprise.
 
-        The name defaults to the enterprise's name in capitals, and the postal code to its
-        address's.
+        The name defaults to the enterprise's name in capitals with accents dropped
+        (``Kafé Lorong`` prints as ``KAFE LORONG``), and the postal code to its address's.
 
         Args:
             enterprise: The enterprise, from the registry.
@@ -161,17 +193,24 @@ class QrisMerchant:
 
         Raises:
             ValidationError: A value breaks its rule (named by the argument); ``name`` when the
-                enterprise's name is longer than 25 characters and no name was given.
+                enterprise's name is longer than 25 characters, or not in Latin letters, and no
+                name was given.
         """
         if not isinstance(enterprise, Enterprise):
             raise ValidationError.single("enterprise", "must be an Enterprise")
         if name is None:
-            name = enterprise.name.upper()
+            name = _ascii_name(enterprise.name)
             if len(name) > 25:
                 raise ValidationError.single(
                     "name",
                     f"the enterprise's name has {len(name)} characters: give a shorter name "
                     "(max 25) to print on the code",
+                )
+            if not (name.isascii() and name.strip()):
+                raise ValidationError.single(
+                    "name",
+                    "the enterprise's name is not in Latin letters: give a name in printable "
+                    "ASCII (max 25) to print on the code",
                 )
         return cls(
             enterprise=enterprise.id,

@@ -19,6 +19,7 @@ __all__ = [
     "QrisPayload",
     "TipIndicator",
     "TlvField",
+    "mask_mobile_number",
 ]
 
 QRIS_GUID: Final = "ID.CO.QRIS.WWW"
@@ -101,11 +102,29 @@ class MerchantAccount:
         return self.guid == QRIS_GUID
 
 
-def _mask_mobile(value: str | None) -> str:
-    if value is None:
-        return "None"
+def mask_mobile_number(value: str) -> str:
+    """A mobile number (personal data) masked for display: its first and last two characters.
+
+    Numbers of six characters or fewer are masked whole. The CLI, the web API and the reprs
+    all show mobile numbers this way.
+
+    >>> mask_mobile_number("081234567890")
+    '08********90'
+    >>> mask_mobile_number("0812")
+    '****'
+
+    Args:
+        value: The number as the code carries it.
+
+    Returns:
+        The masked text, as long as ``value``.
+    """
     keep = 2 if len(value) > 6 else 0
-    return repr(value[:keep] + "*" * (len(value) - 2 * keep) + value[len(value) - keep :])
+    return value[:keep] + "*" * (len(value) - 2 * keep) + value[len(value) - keep :]
+
+
+def _mask_mobile(value: str | None) -> str:
+    return "None" if value is None else repr(mask_mobile_number(value))
 
 
 @attrs.frozen
@@ -191,7 +210,15 @@ class QrisPayload:
 
     @property
     def nmid(self) -> str | None:
-        """The National Merchant ID: the merchant ID of the national account, if any."""
+        """The National Merchant ID: the merchant ID of the national account (tag 51).
+
+        An acquirer account (26-50) may use the national GUID too; tag 51 wins over it. Only a
+        payload without tag 51 (made by hand: a code without it is refused) falls back to the
+        first account with the national GUID; None when there is none.
+        """
+        for account in self.accounts:
+            if account.tag == "51":
+                return account.merchant_id
         for account in self.accounts:
             if account.guid == QRIS_GUID:
                 return account.merchant_id

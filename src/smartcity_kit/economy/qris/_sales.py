@@ -22,7 +22,14 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, RowMapping
 from sqlalchemy.exc import IntegrityError
 
-from smartcity_kit.core import BUILTIN_CITIES, Clock, Rupiah, ensure_utc, parse_instant
+from smartcity_kit.core import (
+    BUILTIN_CITIES,
+    Clock,
+    Rupiah,
+    ensure_utc,
+    find_personal_data,
+    parse_instant,
+)
 from smartcity_kit.economy._books import Books, _Context
 from smartcity_kit.economy._enterprises import EnterpriseStatus
 from smartcity_kit.economy._ledger import (
@@ -305,6 +312,17 @@ def _reference(sale_id: int) -> str:
 def _tail(text: str) -> str:
     """The last four characters of an id, for the audit log (never a whole account number)."""
     return "..." + text[-4:]
+
+
+def _audited_issuer(issuer: str | None) -> str | None:
+    """The issuer as the audit log keeps it.
+
+    A gateway's text that reads as personal data (a wallet named by its phone number, say) is
+    not written, and does not stop the payment.
+    """
+    if issuer is None or find_personal_data(issuer) is None:
+        return issuer
+    return "(hidden: looks like personal data)"
 
 
 def _items_json(items: Sequence[SaleItem]) -> list[dict[str, Any]]:
@@ -591,7 +609,7 @@ class QrisSales:
                 conn,
                 actor=actor,
                 action="qris.sale_created",
-                subject=f"qris-sale:{sale_id}",
+                subject=f"qris-sale:{reference}",
                 details={
                     "enterprise": enterprise_id,
                     "reference": reference,
@@ -647,7 +665,9 @@ class QrisSales:
             ValidationError: A bad status, ``limit`` (1 to 500) or ``offset`` (0 or more).
         """
         problems: list[FieldError] = []
-        if status is not None and status not in set(SaleStatus):
+        if status is not None and (
+            not isinstance(status, str) or status not in {s.value for s in SaleStatus}
+        ):
             problems.append(
                 FieldError("status", "must be one of " + ", ".join(s.value for s in SaleStatus))
             )
@@ -671,16 +691,23 @@ class QrisSales:
 
         Raises:
             NotFoundError: No such sale.
-            ConflictError: The sale is paid or cancelled: its code must not be paid again.
+            ConflictError: The sale is paid or cancelled (its code must not be paid again), or
+                the enterprise is dissolved (its books take no payment).
             ValidationError: The enterprise has no merchant data any more (``merchant``).
         """
         sale_id = _check_id(sale_id)
         with self._db.reading() as conn:
             sale = _sale_from_row(self._sale_row(conn, sale_id))
             row = self._merchant_row(conn, sale.enterprise)
+            enterprise = Books._enterprise(conn, _Context(), sale.enterprise)  # noqa: SLF001
         if sale.status is not SaleStatus.PENDING:
             raise ConflictError(
                 f"sale {sale.reference} is {sale.status}: its QRIS code is no longer shown"
+            )
+        if enterprise["status"] == EnterpriseStatus.DISSOLVED:
+            raise ConflictError(
+                f"{sale.enterprise} is dissolved: its books take no payment, so its QRIS codes "
+                "are no longer shown"
             )
         if row is None:
             raise ValidationError.single("merchant", f"{sale.enterprise} has no QRIS merchant data")
@@ -713,7 +740,7 @@ class QrisSales:
                 conn,
                 actor=actor,
                 action="qris.sale_cancelled",
-                subject=f"qris-sale:{sale_id}",
+                subject=f"qris-sale:{sale.reference}",
                 details={
                     "enterprise": sale.enterprise,
                     "reference": sale.reference,
@@ -861,14 +888,14 @@ class QrisSales:
                     conn,
                     actor=actor,
                     action="qris.sale_paid",
-                    subject=f"qris-sale:{sale.id}",
+                    subject=f"qris-sale:{sale.reference}",
                     details={
                         "enterprise": sale.enterprise,
                         "reference": sale.reference,
                         "amount": str(sale.amount),
                         "paid_at": paid_at.isoformat(),
                         "payment_id": _tail(payment_id) if payment_id else None,
-                        "issuer": issuer,
+                        "issuer": _audited_issuer(issuer),
                         "via": via,
                         "entry": entry.id,
                     },
