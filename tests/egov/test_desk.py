@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -276,6 +277,22 @@ def test_metrics(desk: ServiceDesk, clock: FixedClock) -> None:
         desk.metrics(FRIDAY_NIGHT, FRIDAY_NIGHT)
 
 
+def test_metrics_of_one_kecamatan(desk: ServiceDesk) -> None:
+    elsewhere = Location(point=GeoPoint(-5.16, 119.43), district=RegionCode("73.71.10"))
+    submit(desk)  # HERE is in 73.71.03
+    submit(desk, location=elsewhere)
+    submit(desk, location=elsewhere)
+    submit(desk, location=Location(point=GeoPoint(-5.16, 119.43)))  # no kecamatan known
+    start, end = FRIDAY_NIGHT, FRIDAY_NIGHT + dt.timedelta(days=1)
+    assert desk.metrics(start, end).received == 4
+    assert desk.metrics(start, end, district="73.71.03").received == 1
+    assert desk.metrics(start, end, district=RegionCode("73.71.10")).received == 2
+    assert desk.metrics(start, end, district="737110", agency="dlh").received == 0
+    with pytest.raises(ValidationError) as bad:
+        desk.metrics(start, end, district="Tamalate")
+    assert [e.path for e in bad.value.errors] == ["district"]
+
+
 def test_catalogue_round_trip(desk: ServiceDesk) -> None:
     service = desk.service("001")
     assert service.attributes[0].values[1].name == "Besar"
@@ -402,3 +419,25 @@ def test_personal_data_in_answers_is_refused(desk: ServiceDesk) -> None:
     with pytest.raises(ValidationError) as info:
         desk.submit("009", location=HERE, attributes={"catatan": "NIK saya 7371105508950001"})
     assert info.value.fields == ("attribute[catatan]",)
+
+
+def test_reports_submitted_at_once_are_each_stored_whole(db: Database) -> None:
+    clock = FixedClock(FRIDAY_NIGHT)
+    desk = make_desk(db, clock)
+    texts = [f"Lubang nomor {n}" for n in range(120)]
+
+    def report(text: str) -> int:
+        return desk.submit("001", location=HERE, description=text, attributes={"size": "besar"}).id
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        ids = list(pool.map(report, texts))
+    assert len(set(ids)) == len(ids)
+    for request_id, text in zip(ids, texts, strict=True):
+        request = desk.get(request_id)
+        assert request.description == text
+        assert request.status is Status.RECEIVED
+        assert [e.status for e in desk.history(request_id)] == [Status.RECEIVED]
+    log = AuditLog(db, clock)
+    assert log.verify().intact
+    received = [e.subject for e in log.entries(action="request.received")]
+    assert sorted(received) == sorted(f"request:{i}" for i in ids)

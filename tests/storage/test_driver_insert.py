@@ -167,3 +167,45 @@ def test_a_failing_insert_names_no_value(tables: Database) -> None:
     with tables.reading() as conn:
         codes = conn.execute(sa.select(rows.c.code).order_by(rows.c.id)).scalars().all()
     assert codes == [NAME, "after"]
+
+
+def test_many_stores_what_core_stores_in_order(tables: Database) -> None:
+    values = [_values(code=f"c{n}", score=n / 4, notes=None if n % 2 else "n") for n in range(5)]
+    with tables.transaction() as conn:
+        insert_row.many(conn, values)
+        conn.execute(sa.insert(rows), [{**v, "code": f"core-{v['code']}"} for v in values])
+    with tables.reading() as conn:
+        found = conn.execute(
+            sa.select(rows.c.code, rows.c.at, rows.c.data, rows.c.score, rows.c.notes).order_by(
+                rows.c.id
+            )
+        ).all()
+    driver, core = found[:5], found[5:]
+    assert [r.code for r in driver] == [f"c{n}" for n in range(5)]
+    assert [r[1:] for r in driver] == [r[1:] for r in core]
+
+
+def test_many_with_keys_the_caller_chose_and_more_rows_than_one_statement(
+    tables: Database,
+) -> None:
+    from smartcity_kit.storage._driver import ROWS_PER_STATEMENT  # noqa: PLC0415
+
+    keyed = DriverInsert(rows, with_key=True)
+    count = ROWS_PER_STATEMENT * 2 + 3
+    with tables.transaction() as conn:
+        keyed.many(conn, [_values(id=1000 + n, code=str(n)) for n in range(count)])
+        keyed.many(conn, [])
+    with tables.reading() as conn:
+        found = dict(conn.execute(sa.select(rows.c.id, rows.c.code)).all())
+    assert found == {1000 + n: str(n) for n in range(count)}
+
+
+def test_many_fails_whole_and_names_no_value(tables: Database) -> None:
+    values = [_values(code="ok"), _values(name=None, notes=f"{NAME}, {PHONE}")]
+    with pytest.raises(sa.exc.IntegrityError) as failed, tables.transaction() as conn:
+        insert_row.many(conn, values)
+    shown = "".join(traceback.format_exception(failed.value))
+    assert PHONE not in shown
+    assert NAME not in shown
+    with tables.reading() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(rows)).scalar_one() == 0

@@ -13,7 +13,14 @@ import attrs
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from smartcity_kit.core import CityProfile, Clock, SystemClock, ensure_utc, find_personal_data
+from smartcity_kit.core import (
+    CityProfile,
+    Clock,
+    RegionCode,
+    SystemClock,
+    ensure_utc,
+    find_personal_data,
+)
 from smartcity_kit.egov import _store as store
 from smartcity_kit.egov._catalog import Agency, Service, _looks_like_html
 from smartcity_kit.egov._requests import (
@@ -33,7 +40,7 @@ from smartcity_kit.errors import (
     PermissionDeniedError,
     ValidationError,
 )
-from smartcity_kit.storage import AuditLog, Database, update_versioned
+from smartcity_kit.storage import AuditLog, BatchWriter, Database, update_versioned
 
 __all__ = ["ANSWER_DAYS", "VERIFY_DAYS", "Metrics", "ServiceDesk"]
 
@@ -129,6 +136,15 @@ def _percentile(sorted_values: Sequence[int], q: float) -> float:
     return float(sorted_values[rank - 1])
 
 
+@attrs.frozen
+class _Received:
+    """A request to store: its row, its first event (without the id) and its audit details."""
+
+    values: dict[str, Any]
+    event: dict[str, Any]
+    details: dict[str, Any]
+
+
 class ServiceDesk:
     """A city's service-request desk (the complaint desk), backed by the database.
 
@@ -147,6 +163,7 @@ class ServiceDesk:
         self._audit = AuditLog(db, self._clock)
         self._recent_services: dict[str, tuple[float, Service]] = {}
         self._catalogue_generation = 0  # moved by every save here (see _recent_service)
+        self._receiver: BatchWriter[_Received, int] = BatchWriter(db, self._write_received)
 
     @property
     def city(self) -> CityProfile:
@@ -281,17 +298,16 @@ class ServiceDesk:
         )
         values = store.request_values(request)
         details = {"service": service.code, "classification": request.classification.value}
-        with self._db.transaction() as conn:
-            request.id = int(store.insert_request(conn, values))
-            request.attributes = values["attributes"]
-            self._record_event(conn, request, actor, "")
-            self._audit.append(
-                conn,
-                actor=actor,
-                action="request.received",
-                subject=f"request:{request.id}",
-                details=details,
-            )
+        event = {
+            "at": now,
+            "actor": actor,
+            "status": request.status.value,
+            "notes": "",
+            "agency": request.agency,
+        }
+        # Reports that arrive together are written in one transaction (group commit).
+        request.id = self._receiver.write(_Received(values, event, details))
+        request.attributes = values["attributes"]
         return request
 
     def get(self, request_id: int) -> ServiceRequest:
@@ -480,8 +496,16 @@ class ServiceDesk:
         *,
         agency: str | None = None,
         service_code: str | None = None,
+        district: RegionCode | str | None = None,
     ) -> Metrics:
-        """Transparency figures for ``[start, end)``, for the city, an agency or a service."""
+        """Transparency figures for ``[start, end)``, for the city or a part of it.
+
+        Give ``agency``, ``service_code`` or ``district`` (a kecamatan's region code) for the
+        figures of that part, or several for where they meet.
+
+        Raises:
+            ValidationError: ``end`` is not after ``start``, or ``district`` is not a region code.
+        """
         start, end = ensure_utc(start, "start"), ensure_utc(end, "end")
         if end <= start:
             raise ValidationError.single("end", "must be after start")
@@ -491,6 +515,14 @@ class ServiceDesk:
             scope.append(table.c.agency == agency)
         if service_code is not None:
             scope.append(table.c.service_code == service_code)
+        if district is not None:
+            try:
+                code = district if isinstance(district, RegionCode) else RegionCode.parse(district)
+            except ValidationError:
+                raise ValidationError.single(
+                    "district", "must be a kecamatan's region code, like '73.71.03'"
+                ) from None
+            scope.append(table.c.district == code.value)
         with self._db.reading() as conn:
             received = conn.execute(
                 sa.select(sa.func.count()).where(
@@ -554,6 +586,38 @@ class ServiceDesk:
         if row is None:
             raise NotFoundError(f"no request {request_id} in {self._city.slug}")
         return store.request_from_row(row)
+
+    def _write_received(self, conn: Connection, received: Sequence[_Received]) -> list[int]:
+        """Store newly received requests, their first events and audit entries, in bulk."""
+        if len(received) == 1:  # alone: the plain inserts cost less than the bulk ones
+            one = received[0]
+            request_id = int(store.insert_request(conn, one.values))
+            store.insert_event(conn, {"request_id": request_id, **one.event})
+            self._audit.append(
+                conn,
+                actor=one.event["actor"],
+                action="request.received",
+                subject=f"request:{request_id}",
+                details=one.details,
+            )
+            return [request_id]
+        ids = store.insert_requests(conn, [r.values for r in received])
+        store.insert_event.many(
+            conn, [{"request_id": i, **r.event} for i, r in zip(ids, received, strict=True)]
+        )
+        self._audit.append_many(
+            conn,
+            [
+                {
+                    "actor": r.event["actor"],
+                    "action": "request.received",
+                    "subject": f"request:{i}",
+                    "details": r.details,
+                }
+                for i, r in zip(ids, received, strict=True)
+            ],
+        )
+        return ids
 
     def _record_event(
         self, conn: Connection, request: ServiceRequest, actor: str, notes: str

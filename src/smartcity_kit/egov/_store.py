@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 
 from smartcity_kit.core import GeoPoint, RegionCode, make_converter
 from smartcity_kit.egov._catalog import Agency, Service, ServiceAttribute, ServiceStandard
@@ -95,7 +96,29 @@ AGENCY_EXISTS = sa.select(agencies.c.code).where(
 )
 #: Inserts on the driver's cursor (the request's returns its new id).
 insert_request = DriverInsert(requests, returning="id")
+_insert_request_keyed = DriverInsert(requests, with_key=True)
 insert_event = DriverInsert(events)
+
+
+def insert_requests(conn: Connection, rows: Sequence[dict[str, Any]]) -> list[int]:
+    """Insert requests, returning their new ids in order.
+
+    On SQLite, whose writer holds the only write lock, the ids are taken after the highest
+    (as SQLite itself numbers them: requests are never deleted) and every row goes in one
+    statement; elsewhere, row by row with the generated keys.
+    """
+    if conn.dialect.name != "sqlite":
+        return [int(insert_request(conn, row)) for row in rows]
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        (highest,) = cursor.execute("SELECT max(id) FROM egov_requests").fetchone()
+    finally:
+        cursor.close()
+    first = int(highest or 0) + 1
+    ids = list(range(first, first + len(rows)))
+    _insert_request_keyed.many(conn, [{**row, "id": i} for i, row in zip(ids, rows, strict=True)])
+    return ids
+
 
 # Rows hold the full contact (personal data is needed to answer the citizen); what leaves the
 # desk is masked by the callers that show it.

@@ -11,6 +11,7 @@ from smartcity_kit.storage._audit import (
     ChainReport,
     entry_hash,
 )
+from smartcity_kit.storage._batch import BatchWriter
 from smartcity_kit.storage._database import DEFAULT_URL, ENV_URL, Database, update_versioned
 from smartcity_kit.storage._driver import DriverInsert
 from smartcity_kit.storage._keys import ApiKey, ApiKeys, Role
@@ -33,6 +34,7 @@ __all__ = [
     "AuditAnchor",
     "AuditEntry",
     "AuditLog",
+    "BatchWriter",
     "ChainReport",
     "Database",
     "DriverInsert",

@@ -297,7 +297,16 @@ class AuditLog:
                 )
                 prev_hash = digest
             statement, params = insert_entry, rows
-            cursor.executemany(statement, rows)
+            if conn.dialect.paramstyle == "qmark":
+                # One statement per 1,000 entries: each call into SQLite lets other threads take
+                # the interpreter while this one holds the write lock.
+                head, _, one = insert_entry.partition(" VALUES ")
+                for start in range(0, len(rows), 1000):
+                    chunk = rows[start : start + 1000]
+                    statement = f"{head} VALUES {', '.join([one] * len(chunk))}"
+                    cursor.execute(statement, [value for row in chunk for value in row])
+            else:
+                cursor.executemany(statement, rows)
             statement, params = move_head, (seq, prev_hash)
             cursor.execute(statement, params)
         except conn.dialect.loaded_dbapi.Error as e:

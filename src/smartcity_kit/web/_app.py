@@ -18,11 +18,12 @@ from smartcity_kit.economy.qris._sales import QrisSales
 from smartcity_kit.egov import ServiceDesk
 from smartcity_kit.egov.open311 import Open311Handler
 from smartcity_kit.errors import SmartCityError
-from smartcity_kit.security import AccessPolicy
+from smartcity_kit.security import AccessPolicy, FleetMonitor
 from smartcity_kit.storage import ApiKeys, AuditLog, Database, Role
 from smartcity_kit.web._api import api
 from smartcity_kit.web._cctv import cctv
 from smartcity_kit.web._config import AppConfig
+from smartcity_kit.web._dashboard import dashboard
 from smartcity_kit.web._economy import economy
 from smartcity_kit.web._open311 import open311
 from smartcity_kit.web._problems import problem, problem_for
@@ -95,6 +96,7 @@ def create_app(  # noqa: C901 - the app's hooks are closures over its parts
     keys = ApiKeys(db, clock)
     version = _DataVersion(AuditLog(db, clock))
     desks = {city.slug: ServiceDesk(db, city, clock) for city in config.cities}
+    policy = access_policy or AccessPolicy(db, clock=clock)
 
     def authorize(key: str | None, city: str) -> str | None:
         found = keys.authenticate(key)
@@ -111,7 +113,8 @@ def create_app(  # noqa: C901 - the app's hooks are closures over its parts
         "db": db,
         "keys": keys,
         "desks": desks,
-        "access_policy": access_policy or AccessPolicy(db, clock=clock),
+        "access_policy": policy,
+        "fleet_monitor": FleetMonitor(policy.registry, clock=clock),
         "enterprises": EnterpriseRegistry(db, clock),
         "books": Books(db, clock),
         "waste_bank": WasteBank(db, clock),
@@ -126,6 +129,7 @@ def create_app(  # noqa: C901 - the app's hooks are closures over its parts
     app.register_blueprint(cctv)
     app.register_blueprint(economy)
     app.register_blueprint(qris)
+    app.register_blueprint(dashboard)
 
     @app.get("/healthz")
     def healthz() -> Response:
