@@ -21,7 +21,7 @@ _R = TypeVar("_R")
 
 
 class _Waiting(Generic[_I, _R]):
-    __slots__ = ("done", "error", "item", "lead", "result", "wake")
+    __slots__ = ("done", "error", "item", "lead", "result", "wake", "written")
 
     def __init__(self, item: _I) -> None:
         self.item = item
@@ -29,6 +29,7 @@ class _Waiting(Generic[_I, _R]):
         self.lead = False
         self.done = False
         self.result: _R | None = None
+        self.written = False
         self.error: BaseException | None = None
 
 
@@ -53,14 +54,24 @@ class BatchWriter(Generic[_I, _R]):
             database work on the connection, and must write each item alone as it writes them
             together.
 
+    >>> import sqlalchemy as sa
     >>> from smartcity_kit.storage import Database, upgrade
     >>> db = Database("sqlite://")
-    >>> upgrade(db)
-    >>> import sqlalchemy as sa
-    >>> def write_many(conn, names):
-    ...     return [len(name) for name in names]
-    >>> BatchWriter(db, write_many).write("Makassar")
-    8
+    >>> _ = upgrade(db)
+    >>> notes = sa.Table(
+    ...     "notes",
+    ...     sa.MetaData(),
+    ...     sa.Column("id", sa.Integer, primary_key=True),
+    ...     sa.Column("text", sa.String(100)),
+    ... )
+    >>> notes.create(db.engine)
+    >>> def write_many(conn, texts):
+    ...     return [
+    ...         conn.execute(notes.insert().values(text=t)).inserted_primary_key[0] for t in texts
+    ...     ]
+    >>> writer = BatchWriter(db, write_many)
+    >>> writer.write("Jalan berlubang di Jl. Perintis"), writer.write("Lampu jalan mati")
+    (1, 2)
     """
 
     def __init__(
@@ -107,6 +118,8 @@ class BatchWriter(Generic[_I, _R]):
                 else:
                     self._busy = False
             for waiting in batch:
+                if not waiting.written and waiting.error is None:  # an interrupt in a retry
+                    waiting.error = RuntimeError("the write was interrupted; it may not be stored")
                 waiting.done = True
                 waiting.wake.set()
 
@@ -134,4 +147,4 @@ class BatchWriter(Generic[_I, _R]):
                 msg = f"write_many returned {len(results)} results for {len(batch)} items"
                 raise RuntimeError(msg)
         for waiting, result in zip(batch, results, strict=True):
-            waiting.result = result
+            waiting.result, waiting.written = result, True
