@@ -168,7 +168,9 @@ def test_who_may_see_what(served: Served) -> None:
     assert public.headers["Cache-Control"].startswith("public")
 
 
-@pytest.mark.parametrize("month", ["2026-13", "November", "2026", "2026-Q4", "2027-01"])
+@pytest.mark.parametrize(
+    "month", ["2026-13", "November", "2026", "2026-Q4", "2027-01", "2026-11-01/2026-11-15"]
+)
 def test_a_bad_month_is_a_400_naming_it(served: Served, month: str) -> None:
     response = served.get(f"/api/dashboard/makassar?month={month}")
     assert response.status_code == 400

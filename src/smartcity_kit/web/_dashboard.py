@@ -31,7 +31,7 @@ from smartcity_kit.security import AccessPolicy, Camera, EventKind, FleetMonitor
 from smartcity_kit.storage import ApiKey, ApiKeys, Role
 from smartcity_kit.web._auth import key_from
 
-__all__ = ["DashboardFigures", "dashboard"]
+__all__ = ["dashboard"]
 
 dashboard = Blueprint("smartcity_dashboard", __name__, url_prefix="/api/dashboard")
 
@@ -79,7 +79,7 @@ class DashboardFigures:
         Raises:
             ValidationError: ``month`` is not a single calendar month.
         """
-        if month.start.day != 1 or len(list(month.months())) != 1:
+        if month != Period.month(month.start.year, month.start.month):
             raise ValidationError.single("month", "must be one calendar month, like 2026-11")
         city = self.desk.city
         zone = city.time_zone
