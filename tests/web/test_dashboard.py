@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import shutil
 from collections import Counter
 from collections.abc import Iterator
@@ -45,6 +46,15 @@ class Served:
     def get(self, path: str, key: str | None = None) -> Any:
         headers = {"X-API-Key": key} if key else {}
         return self.client.get(path, headers=headers)
+
+    def asset(self, path: str) -> str:
+        """A static file's text (the response closed: it holds the file open)."""
+        response = self.client.get(path)
+        assert response.status_code == 200
+        try:
+            return response.get_data(as_text=True)
+        finally:
+            response.close()
 
     def key(self, role: Role, **kw: Any) -> str:
         return self.keys.create(f"test {role.value} {kw.get('city', 'all')}", role, **kw)[1]
@@ -238,3 +248,56 @@ def test_cameras_by_kecamatan_and_owner_and_the_map(db: Database, farm: DeviceFa
     assert {c["camera_id"] for c in staff["security"]["map"]} == {r["id"] for r in rows}
     assert {c["owner"] for c in staff["security"]["map"]} == {r["owner_name"] for r in rows}
     assert json.dumps(staff).lower().count("rtsp") == 0
+
+
+def test_the_page_and_its_assets_come_from_this_server(served: Served) -> None:
+    page = served.get("/")
+    assert page.status_code == 200
+    assert page.content_type == "text/html; charset=utf-8"
+    html = page.get_data(as_text=True)
+    assert '<html lang="id">' in html
+    assert "Dasbor Kota" in html
+    policy = page.headers["Content-Security-Policy"]
+    assert "default-src 'none'" in policy
+    assert "connect-src 'self'" in policy
+    # Both cities to choose from, as the page's data.
+    assert '"slug": "makassar"' in html.replace("&#34;", '"')
+    assert '"slug": "baubau"' in html.replace("&#34;", '"')
+    assets = re.findall(r'(?:href|src|data-i18n-url)="([^"]+)"', html)
+    assert sorted(assets) == [
+        "/static/dashboard/dashboard.css",
+        "/static/dashboard/dashboard.js",
+        "/static/dashboard/i18n.json",
+    ]
+    for asset in assets:
+        text = served.asset(asset)
+        # Nothing is fetched from anywhere else (the SVG namespace is a name, not a request).
+        assert re.findall(r"https?://[^\s\"')]+", text) in ([], ["http://www.w3.org/2000/svg"])
+
+
+def test_every_word_of_the_page_is_in_both_languages(served: Served) -> None:
+    words = json.loads(served.asset("/static/dashboard/i18n.json"))
+    assert set(words) == {"id", "en"}
+    assert set(words["id"]) == set(words["en"])
+    assert all(words["id"].values())
+    assert all(words["en"].values())
+    html = served.get("/").get_data(as_text=True)
+    script = served.asset("/static/dashboard/dashboard.js")
+    used = set(re.findall(r'data-t="([a-z_0-9.]+)"', html))
+    used |= set(re.findall(r'\bt\("([a-z_0-9.]+)"\)', script))
+    used |= set(re.findall(r'\["([a-z_0-9]+)"', script))  # tile labels and table headers
+    assert used, "the page uses words"
+    assert used <= set(words["id"]), used - set(words["id"])
+    # Every status, owner kind, event kind and sector the figures can hold has its words.
+    from smartcity_kit.economy import Sector  # noqa: PLC0415
+    from smartcity_kit.egov import Status  # noqa: PLC0415
+    from smartcity_kit.security import EventKind, OwnerKind  # noqa: PLC0415
+
+    for prefix, values in [
+        ("status", Status),
+        ("owner_kind", OwnerKind),
+        ("event", EventKind),
+        ("sector", Sector),
+    ]:
+        for value in values:
+            assert f"{prefix}.{value.value}" in words["id"]

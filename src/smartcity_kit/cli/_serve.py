@@ -116,6 +116,7 @@ def serve(  # noqa: PLR0913, PLR0917 - one parameter per option
             )
 
         click.echo(f"Serving {', '.join(p.name for p in profiles)} on {base}")
+        click.echo(f"  Dashboard: {base}/")
         click.echo(f"  Open311:   {base}/open311/v2/services.json")
         click.echo(f"  Discovery: {base}/open311/discovery.json")
         click.echo(f"  Staff API: {base}/api/cities")

@@ -23,7 +23,7 @@ from smartcity_kit.storage import ApiKeys, AuditLog, Database, Role
 from smartcity_kit.web._api import api
 from smartcity_kit.web._cctv import cctv
 from smartcity_kit.web._config import AppConfig
-from smartcity_kit.web._dashboard import dashboard
+from smartcity_kit.web._dashboard import dashboard, dashboard_page
 from smartcity_kit.web._economy import economy
 from smartcity_kit.web._open311 import open311
 from smartcity_kit.web._problems import problem, problem_for
@@ -130,6 +130,7 @@ def create_app(  # noqa: C901 - the app's hooks are closures over its parts
     app.register_blueprint(economy)
     app.register_blueprint(qris)
     app.register_blueprint(dashboard)
+    app.register_blueprint(dashboard_page)
 
     @app.get("/healthz")
     def healthz() -> Response:

@@ -19,7 +19,7 @@ from collections import Counter, defaultdict
 from typing import Any, Final
 
 import attrs
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
 from smartcity_kit.core import CityProfile, Clock, Region, TimeZone
 from smartcity_kit.economy import Period
@@ -31,9 +31,24 @@ from smartcity_kit.security import AccessPolicy, Camera, EventKind, FleetMonitor
 from smartcity_kit.storage import ApiKey, ApiKeys, Role
 from smartcity_kit.web._auth import key_from
 
-__all__ = ["dashboard"]
+__all__ = ["dashboard", "dashboard_page"]
 
 dashboard = Blueprint("smartcity_dashboard", __name__, url_prefix="/api/dashboard")
+#: The page at ``/`` and its assets (``/static/dashboard/``), all shipped in the package.
+dashboard_page = Blueprint(
+    "smartcity_dashboard_page",
+    __name__,
+    static_folder="static/dashboard",
+    static_url_path="/static/dashboard",
+    template_folder="templates",
+)
+#: How often the page reads the figures again (seconds).
+REFRESH_SECONDS: Final = 30
+#: The page may load and fetch from this server only (and draw inline SVG).
+PAGE_POLICY: Final = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
 
 #: Weeks in the public-service trend.
 WEEKS: Final = 12
@@ -311,4 +326,18 @@ def figures(city: str) -> Response:
     ).collect(month, now, staff=staff)
     response = jsonify(data)
     response.headers["Cache-Control"] = "no-store" if staff else "public, max-age=10"
+    return response
+
+
+@dashboard_page.get("/")
+def page() -> Response:
+    """The dashboard page: Bahasa Indonesia first, English by a switch, for every city served."""
+    desks: dict[str, ServiceDesk] = current_app.extensions["smartcity"]["desks"]
+    cities = [{"slug": d.city.slug, "name": d.city.name} for d in desks.values()]
+    response = Response(
+        render_template("dashboard.html", cities=cities, refresh_seconds=REFRESH_SECONDS),
+        content_type="text/html; charset=utf-8",
+    )
+    response.headers["Content-Security-Policy"] = PAGE_POLICY
+    response.headers["Cache-Control"] = "no-cache"
     return response
