@@ -107,8 +107,13 @@ def test_serve_demo_answers_and_stops(tmp_path: Path) -> None:
             assert all(h.authenticated for h in checks if h.online)
         finally:
             proc.send_signal(signal.SIGINT)
-            out, _ = proc.communicate(timeout=30)
+            out, err = proc.communicate(timeout=30)
     assert "Demo API key (open311-client): sck_" in out
+    # The access log: a JSON line per request on standard error.
+    lines = [json.loads(line) for line in err.splitlines() if line.startswith('{"at"')]
+    services_line = next(r for r in lines if r["path"] == "/open311/v2/services.json")
+    assert services_line["query"] == ["jurisdiction_id"]
+    assert services_line["status"] == 200
     assert "Demo requests: {'makassar': 300, 'baubau': 300}" in out
 
 

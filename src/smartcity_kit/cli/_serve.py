@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import logging
 import os
 import signal
 import socket
@@ -63,6 +64,12 @@ SWITCH_INTERVAL: Final = 0.001
     is_flag=True,
     help="Upgrade the database and seed Makassar and Baubau with demo data (idempotent).",
 )
+@click.option(
+    "--access-log/--no-access-log",
+    default=True,
+    show_default=True,
+    help="Print one JSON line per request on standard error (no personal data, no keys).",
+)
 def serve(  # noqa: PLR0913, PLR0917 - one parameter per option
     url: str,
     host: str,
@@ -72,8 +79,9 @@ def serve(  # noqa: PLR0913, PLR0917 - one parameter per option
     workers: int,
     public_url: str | None,
     demo: bool,
+    access_log: bool,
 ) -> None:
-    """Serve Open311 GeoReport v2 and the staff API (needs the 'server' extra)."""
+    """Serve the city dashboard, Open311 GeoReport v2 and the JSON API ('server' extra)."""
     try:
         import waitress  # noqa: PLC0415 - the 'server' extra
 
@@ -121,6 +129,7 @@ def serve(  # noqa: PLR0913, PLR0917 - one parameter per option
         click.echo(f"  Discovery: {base}/open311/discovery.json")
         click.echo(f"  Staff API: {base}/api/cities")
         click.echo(f"  Health:    {base}/healthz")
+        _print_access_log(on=access_log)
         try:
             if workers == 1:
                 start_fleet()
@@ -136,6 +145,20 @@ def serve(  # noqa: PLR0913, PLR0917 - one parameter per option
         finally:
             for running in fleet:
                 running.stop()
+
+
+def _print_access_log(*, on: bool) -> None:
+    """Send the access log's JSON lines to standard error, unless it is set up already."""
+    from smartcity_kit.web._access_log import ACCESS_LOGGER  # noqa: PLC0415 - 'server' extra
+
+    access = logging.getLogger(ACCESS_LOGGER)
+    if not on or access.handlers:
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    access.addHandler(handler)
+    access.setLevel(logging.INFO)
+    access.propagate = False
 
 
 def _seed(database: Database, profiles: tuple[CityProfile, ...]) -> None:

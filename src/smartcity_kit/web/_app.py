@@ -7,7 +7,7 @@ import math
 import threading
 import time
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, g, jsonify, request
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
@@ -20,6 +20,7 @@ from smartcity_kit.egov.open311 import Open311Handler
 from smartcity_kit.errors import SmartCityError
 from smartcity_kit.security import AccessPolicy, FleetMonitor
 from smartcity_kit.storage import ApiKeys, AuditLog, Database, Role
+from smartcity_kit.web._access_log import log_access
 from smartcity_kit.web._api import api
 from smartcity_kit.web._cctv import cctv
 from smartcity_kit.web._config import AppConfig
@@ -71,7 +72,7 @@ class _DataVersion:
 _POSTERS = (Role.OPEN311_CLIENT, Role.ADMIN, Role.OPERATOR)
 
 
-def create_app(  # noqa: C901 - the app's hooks are closures over its parts
+def create_app(  # noqa: C901, PLR0915 - the app's hooks are closures over its parts
     config: AppConfig | None = None,
     *,
     database: Database | None = None,
@@ -142,6 +143,10 @@ def create_app(  # noqa: C901 - the app's hooks are closures over its parts
         return jsonify({"status": "ok", "cities": sorted(desks)})
 
     @app.before_request
+    def started() -> None:
+        g.smartcity_started = time.perf_counter()
+
+    @app.before_request
     def preflight() -> Response | None:
         origin = request.headers.get("Origin")
         if request.method != "OPTIONS" or not origin or origin not in config.cors_origins:
@@ -170,6 +175,9 @@ def create_app(  # noqa: C901 - the app's hooks are closures over its parts
         if request.method not in ("GET", "HEAD", "OPTIONS") and response.status_code < 400:
             version.bump()
         response.headers["X-Content-Type-Options"] = "nosniff"
+        started = g.get("smartcity_started")
+        if started is not None:
+            log_access(request, response, time.perf_counter() - started, clock.now())
         origin = request.headers.get("Origin")
         if origin and origin in config.cors_origins:
             response.headers["Access-Control-Allow-Origin"] = origin
