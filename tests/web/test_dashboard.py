@@ -22,6 +22,7 @@ from smartcity_kit.economy._city import CityEconomy
 from smartcity_kit.economy._demo import seed_economy_demo
 from smartcity_kit.egov import Contact, Location, ServiceDesk
 from smartcity_kit.egov._demo import seed_demo
+from smartcity_kit.errors import ValidationError
 from smartcity_kit.security import CameraRegistry, FleetMonitor, SecretBox, Timeouts
 from smartcity_kit.storage import ApiKeys, Database, Role, upgrade
 from smartcity_kit.testing.devices import DeviceFarm, DeviceState, simulated_fleet
@@ -302,3 +303,25 @@ def test_every_word_of_the_page_is_in_both_languages(served: Served) -> None:
     ]:
         for value in values:
             assert f"{prefix}.{value.value}" in words["id"]
+
+
+def test_top_enterprises_by_revenue(served: Served) -> None:
+    data = served.get("/api/dashboard/makassar").get_json()["economy"]
+    top = data["top_enterprises"]
+    assert 0 < len(top) <= 10
+    revenues = [e["revenue"] for e in top]
+    assert revenues == sorted(revenues, reverse=True)
+    year = Period(dt.date(2025, 12, 1), dt.date(2026, 11, 30))
+    economy = CityEconomy(served.db)
+    # Every enterprise ranked, the sums add up to the city's.
+    everyone = economy.top_enterprises("makassar", year, count=1000)
+    assert sum(e.revenue.amount for e in everyone) == data["total"]["revenue"]
+    assert [e.to_json() for e in everyone[: len(top)]] == top
+    by_waste = economy.top_enterprises("makassar", year, count=3, by="waste_grams")
+    assert all(str(e.sector) == "waste_bank" for e in by_waste)
+    assert [e.waste_grams for e in by_waste] == sorted(
+        (e.waste_grams for e in by_waste), reverse=True
+    )
+    for bad in ({"by": "members"}, {"count": 0}, {"count": True}):
+        with pytest.raises(ValidationError):
+            economy.top_enterprises("makassar", year, **bad)

@@ -16,7 +16,13 @@ from smartcity_kit.economy._books import (
     PeriodClosing,
     PurchaseKind,
 )
-from smartcity_kit.economy._city import AreaFigures, CityEconomy, CityOverview, MonthFigures
+from smartcity_kit.economy._city import (
+    AreaFigures,
+    CityEconomy,
+    CityOverview,
+    EnterpriseFigures,
+    MonthFigures,
+)
 from smartcity_kit.economy._enterprises import (
     Enterprise,
     EnterpriseStatus,
@@ -107,6 +113,7 @@ __all__ = [
     "CityEconomy",
     "CityOverview",
     "Enterprise",
+    "EnterpriseFigures",
     "EnterpriseRegistry",
     "EnterpriseStatus",
     "EntityNote",

@@ -23,7 +23,7 @@ from smartcity_kit.economy._ledger import AccountType, EntryKind, Period
 from smartcity_kit.errors import ValidationError
 from smartcity_kit.storage import Database
 
-__all__ = ["AreaFigures", "CityEconomy", "CityOverview", "MonthFigures"]
+__all__ = ["AreaFigures", "CityEconomy", "CityOverview", "EnterpriseFigures", "MonthFigures"]
 
 #: The names ``group_by`` accepts.
 GROUPINGS: Final = ("district", "sector")
@@ -32,6 +32,8 @@ _NOMINAL: Final = tuple(
     int(t.digit) for t in (AccountType.REVENUE, AccountType.COST_OF_SALES, AccountType.EXPENSE)
 )
 _GRAMS_PER_KG: Final = 1000
+#: What :meth:`CityEconomy.top_enterprises` may rank by.
+RANKINGS: Final = ("revenue", "surplus", "waste_grams")
 
 
 def grams_as_kg(grams: int) -> str:
@@ -92,6 +94,42 @@ class AreaFigures:
             "surplus": self.surplus.amount,
             "waste_grams": self.waste_grams,
             "waste_kg": self.waste_kg,
+        }
+
+
+@attrs.frozen
+class EnterpriseFigures:
+    """One enterprise's figures over a period (see :meth:`CityEconomy.top_enterprises`).
+
+    Attributes:
+        enterprise: The enterprise's id.
+        name: Its registered name.
+        district: Its kecamatan.
+        sector: Its sector.
+        revenue: Revenue posted in the period (closing entries left out).
+        surplus: Revenue less cost of sales and expenses in the period.
+        waste_grams: Grams of waste deposited with it in the period.
+    """
+
+    enterprise: str
+    name: str
+    district: RegionCode
+    sector: Sector
+    revenue: Rupiah
+    surplus: Rupiah
+    waste_grams: int
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready values: codes as text, amounts as ints, kilograms as text."""
+        return {
+            "enterprise": self.enterprise,
+            "name": self.name,
+            "district": str(self.district),
+            "sector": str(self.sector),
+            "revenue": self.revenue.amount,
+            "surplus": self.surplus.amount,
+            "waste_grams": self.waste_grams,
+            "waste_kg": grams_as_kg(self.waste_grams),
         }
 
 
@@ -298,6 +336,60 @@ class CityEconomy:
                 waste=self._waste(conn, ids, period),
             )
         return _fold(city, period, names, read)
+
+    def top_enterprises(
+        self, city: str, period: Period, *, count: int = 5, by: str = "revenue"
+    ) -> tuple[EnterpriseFigures, ...]:
+        """The city's ``count`` enterprises with the most ``by`` over ``period``, most first.
+
+        ``by`` is ``"revenue"``, ``"surplus"`` or ``"waste_grams"``. Enterprises with none of it
+        in the period are left out; ties go by id.
+
+        Raises:
+            ValidationError: An unknown ranking, a count outside 1 to 1,000, or a period that is
+                not a :class:`Period`.
+        """
+        if by not in RANKINGS:
+            raise ValidationError.single("by", f"must be one of: {', '.join(RANKINGS)}")
+        if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 1000:
+            raise ValidationError.single("count", "must be a whole number from 1 to 1000")
+        if not isinstance(period, Period):
+            raise ValidationError.single("period", "must be a Period")
+        table = store.enterprises
+        with self._db.reading() as conn:
+            found = {
+                row.id: row
+                for row in conn.execute(
+                    sa.select(table.c.id, table.c.name, table.c.district, table.c.sector).where(
+                        table.c.city == city
+                    )
+                )
+            }
+            ids = sa.select(table.c.id).where(table.c.city == city).scalar_subquery()
+            ledger = self._ledger(conn, ids, period)
+            waste = self._waste(conn, ids, period)
+        sums = {enterprise: [0, 0, 0] for enterprise in found}
+        for enterprise, _month, revenue, result in ledger:
+            sums[enterprise][0] -= revenue
+            sums[enterprise][1] -= result
+        for enterprise, _month, grams in waste:
+            sums[enterprise][2] += grams
+        measure = RANKINGS.index(by)
+        ranked = sorted(
+            (e for e in sums if sums[e][measure] > 0), key=lambda e: (-sums[e][measure], e)
+        )
+        return tuple(
+            EnterpriseFigures(
+                enterprise=e,
+                name=found[e].name,
+                district=RegionCode(found[e].district),
+                sector=Sector(found[e].sector),
+                revenue=Rupiah(sums[e][0]),
+                surplus=Rupiah(sums[e][1]),
+                waste_grams=sums[e][2],
+            )
+            for e in ranked[:count]
+        )
 
     @staticmethod
     def _places(

@@ -265,9 +265,11 @@ class DashboardFigures:
         year = Period(_year_back(month.start), month.end)
         overview = self.economy.overview(city.slug, year, group_by=("sector",)).to_json()
         by_district = self.economy.overview(city.slug, month, group_by=("district",)).to_json()
+        top = self.economy.top_enterprises(city.slug, year, count=SHOWN)
         return {
             "period": str(year),
             "total": overview["total"],
+            "top_enterprises": [e.to_json() for e in top],
             "by_sector": overview["rows"],
             "by_district": by_district["rows"],
             "monthly": overview["trend"],

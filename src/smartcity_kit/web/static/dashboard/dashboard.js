@@ -299,6 +299,13 @@
         (m) => Math.round(m.waste_grams / 1000),
       ])
     );
+    fill(
+      "eco-top",
+      table(
+        [["enterprise"], ["sector"], ["revenue", true]],
+        eco.top_enterprises.map((e) => [e.name, t("sector." + e.sector), rupiah(e.revenue)])
+      )
+    );
     $("updated").textContent = `${t("updated")} ${when(data.as_of)}`;
     renderQueue();
   }
