@@ -172,6 +172,9 @@ def main() -> None:
         "--workers", type=int, default=os.cpu_count() or 1, help="serve --workers (default: cores)"
     )
     parser.add_argument("--threads", type=int, default=8, help="serve --threads")
+    parser.add_argument(
+        "--no-access-log", action="store_true", help="serve --no-access-log (it is on by default)"
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("needs wrk: apt-get install wrk")
@@ -199,6 +202,7 @@ def main() -> None:
                 str(args.workers),
                 "--threads",
                 str(args.threads),
+                *(["--no-access-log"] if args.no_access_log else []),
                 "--port",
             ]
         )

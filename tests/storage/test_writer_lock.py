@@ -255,8 +255,15 @@ def test_a_writer_gives_up_when_the_lock_file_is_held_too_long(
             with file_db.transaction() as conn:
                 conn.execute(sa.text("SELECT 1"))
         assert 0.2 <= time.monotonic() - started < 5
+    # The writer's helper, still waiting in the kernel, gets the lock now and gives it back.
+    deadline = time.monotonic() + 5
+    while _locked(tmp_path / "city.db-writer") and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not _locked(tmp_path / "city.db-writer")
     with file_db.transaction() as conn:  # free again: the next writer goes ahead
         conn.execute(sa.text("SELECT 1"))
+        assert _locked(tmp_path / "city.db-writer")
+    assert not _locked(tmp_path / "city.db-writer")
 
 
 def test_the_lock_file_is_shared_with_the_group(tmp_path: Path) -> None:

@@ -111,3 +111,39 @@ def test_what_is_not_an_address_is_not_logged() -> None:
     assert client_network("not an address") is None
     assert client_network("") is None
     assert client_network(None) is None
+
+
+def test_what_a_client_may_put_anywhere_is_blanked(db: Database) -> None:
+    seed_demo(db, now=dt.datetime(2026, 11, 23, 3, 0, tzinfo=dt.UTC), requests_per_city=0)
+    found: list[str] = []
+    app = create_app(AppConfig(access_log=found.append), database=db)
+    client = app.test_client()
+    client.get(f"/api/cctv/cameras/{PHONE}?{PHONE}=1&siti@example.id=2&page=1")
+    client.get("/healthz", headers={"User-Agent": f"app/2.0 (call {PHONE}; siti@example.id)"})
+    client.get("/open311/v2/requests/3172010101900001.json")
+    assert len(found) == 3
+    text = "\n".join(found)
+    for secret in (PHONE, "siti@example.id", "3172010101900001"):
+        assert secret not in text
+    first, second, third = (json.loads(line) for line in found)
+    assert first["path"] == "/api/cctv/cameras/*"
+    assert first["query"] == ["?", "page"]
+    assert second["agent"] == "app/2.0 (call *; *)"
+    assert third["path"] == "/open311/v2/requests/*.json"
+
+
+def test_the_line_writer_writes_in_batches_and_on_close() -> None:
+    import io  # noqa: PLC0415
+
+    from smartcity_kit.web._access_log import LineWriter  # noqa: PLC0415
+
+    stream = io.StringIO()
+    writer = LineWriter(stream, interval=60)  # no timed write during the test
+    writer('{"n":1}')
+    writer('{"n":2}')
+    assert stream.getvalue() == ""
+    writer.flush()
+    assert stream.getvalue() == '{"n":1}\n{"n":2}\n'
+    writer('{"n":3}')
+    writer.close()
+    assert stream.getvalue().splitlines() == ['{"n":1}', '{"n":2}', '{"n":3}']

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import datetime as dt
-import logging
 import os
 import signal
 import socket
@@ -129,36 +129,40 @@ def serve(  # noqa: PLR0913, PLR0917 - one parameter per option
         click.echo(f"  Discovery: {base}/open311/discovery.json")
         click.echo(f"  Staff API: {base}/api/cities")
         click.echo(f"  Health:    {base}/healthz")
-        _print_access_log(on=access_log)
         try:
             if workers == 1:
                 start_fleet()
-                app = create_app(config, database=database)
+                app = create_app(_with_access_log(config, on=access_log), database=database)
                 waitress.serve(app, host=host, port=port, threads=threads, ident="smartcity-kit")
             else:
                 click.echo(f"  Workers:   {workers} processes x {threads} threads")
                 # Fork before any thread starts (the demo fleet runs in this process).
                 database.dispose()
                 _serve_forked(
-                    config, host, port, workers=workers, threads=threads, started=start_fleet
+                    config,
+                    host,
+                    port,
+                    workers=workers,
+                    threads=threads,
+                    started=start_fleet,
+                    access_log=access_log,
                 )
         finally:
             for running in fleet:
                 running.stop()
 
 
-def _print_access_log(*, on: bool) -> None:
-    """Send the access log's JSON lines to standard error, unless it is set up already."""
-    from smartcity_kit.web._access_log import ACCESS_LOGGER  # noqa: PLC0415 - 'server' extra
+def _with_access_log(config: Any, *, on: bool) -> Any:
+    """``config`` with the access log written to standard error, in batches (unless off)."""
+    if not on:
+        return config
+    import attrs  # noqa: PLC0415
 
-    access = logging.getLogger(ACCESS_LOGGER)
-    if not on or access.handlers:
-        return
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(message)s"))
-    access.addHandler(handler)
-    access.setLevel(logging.INFO)
-    access.propagate = False
+    from smartcity_kit.web._access_log import LineWriter  # noqa: PLC0415 - 'server' extra
+
+    writer = LineWriter(sys.stderr)
+    atexit.register(writer.close)
+    return attrs.evolve(config, access_log=writer)
 
 
 def _seed(database: Database, profiles: tuple[CityProfile, ...]) -> None:
@@ -188,6 +192,7 @@ def _serve_forked(  # noqa: PLR0913 - where, how many, and what to do once forke
     workers: int,
     threads: int,
     started: Callable[[], None],
+    access_log: bool = True,
 ) -> None:
     """Bind once, fork ``workers`` processes that each serve the socket, and wait for them.
 
@@ -213,7 +218,8 @@ def _serve_forked(  # noqa: PLR0913 - where, how many, and what to do once forke
         for _ in range(workers):
             pid = os.fork()
             if pid == 0:  # pragma: no cover - runs in the child, which never returns
-                _work(config, listener, threads, waitress.serve, create_app, Database)
+                logged = _with_access_log(config, on=access_log)  # its thread, in the worker
+                _work(logged, listener, threads, waitress.serve, create_app, Database)
             children.append(pid)
         listener.close()
         started()
@@ -252,6 +258,9 @@ def _work(  # pragma: no cover - runs in a forked worker  # noqa: PLR0913, PLR09
         status = 1
         traceback.print_exc()
     finally:
+        close = getattr(config.access_log, "close", None)
+        if close is not None:  # the lines of the last moments (os._exit skips atexit)
+            close()
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(status)

@@ -7,7 +7,6 @@ import logging
 import os
 import sqlite3
 import threading
-import time
 import types
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -263,6 +262,40 @@ class Database:
         return f"Database({self.url!r})"
 
 
+class _LockWaiter:
+    """A blocking ``flock`` on a helper thread, which the caller may stop waiting for.
+
+    If the caller gives up, the helper still gets the lock in the end (when the holder lets go
+    or dies) and gives it back at once.
+    """
+
+    def __init__(self, fd: int) -> None:
+        self._fd = fd
+        self._got = threading.Event()
+        self._mutex = threading.Lock()
+        self._abandoned = False
+        threading.Thread(target=self._take, name="writer-lock-wait", daemon=True).start()
+
+    def _take(self) -> None:
+        assert fcntl is not None  # noqa: S101
+        fcntl.flock(self._fd, fcntl.LOCK_EX)
+        with self._mutex:
+            if self._abandoned:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+                return
+            self._got.set()
+
+    def wait(self, seconds: float) -> bool:
+        """Whether the lock is ours within ``seconds``; if not, the helper lets it go."""
+        if self._got.wait(seconds):
+            return True
+        with self._mutex:
+            if self._got.is_set():  # got it just now
+                return True
+            self._abandoned = True
+        return False
+
+
 class _ProcessLock:
     """An exclusive ``flock`` on a file, taken by one thread of this process at a time.
 
@@ -272,8 +305,9 @@ class _ProcessLock:
     mode 0660 so that the service and an administrator's commands in the same group share it;
     if it cannot be opened, writers fall back on SQLite's own busy wait, with one warning.
     A writer waits for the lock as long as SQLite's busy timeout (:data:`WRITER_LOCK_TIMEOUT_MS`),
-    then gives up the way SQLite
-    does ("database is locked"): a stopped process that holds it cannot stop the others for ever.
+    blocked in the kernel (on a helper thread), which wakes it as soon as the holder lets go,
+    then gives up the way SQLite does ("database is locked"): a stopped process that holds it
+    cannot stop the others for ever.
     """
 
     def __init__(self, path: str) -> None:
@@ -313,23 +347,21 @@ class _ProcessLock:
     @staticmethod
     def _acquire(fd: int) -> None:
         assert fcntl is not None  # noqa: S101
-        deadline = time.monotonic() + WRITER_LOCK_TIMEOUT_MS / 1000
-        delay = 0.0001
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    reason = sqlite3.OperationalError(
-                        "database is locked: another process held the writer lock file for "
-                        f"{WRITER_LOCK_TIMEOUT_MS / 1000:g} s"
-                    )
-                    raise sa.exc.OperationalError("BEGIN IMMEDIATE", None, reason) from None
-                # Short first waits: another writer's turn takes about a millisecond.
-                time.sleep(delay)
-                delay = min(delay * 2, 0.005)
-            else:
-                return
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            pass
+        else:
+            return
+        # Another process writes. Wait in the kernel, which wakes us the moment it lets go (a
+        # polling wait would sleep past that), on a helper thread, so as to give up in time.
+        waiter = _LockWaiter(fd)
+        if not waiter.wait(WRITER_LOCK_TIMEOUT_MS / 1000):
+            reason = sqlite3.OperationalError(
+                "database is locked: another process held the writer lock file for "
+                f"{WRITER_LOCK_TIMEOUT_MS / 1000:g} s"
+            )
+            raise sa.exc.OperationalError("BEGIN IMMEDIATE", None, reason) from None
 
     def close(self) -> None:
         """Close the file (it is opened again on next use)."""

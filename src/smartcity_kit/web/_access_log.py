@@ -1,33 +1,48 @@
 """The access log: one JSON line per request, without personal data or keys.
 
-Records go to the ``smartcity_kit.web.access`` logger at INFO, the message being the JSON text;
-``smartcity-kit serve`` prints them on standard error. A record holds the time (UTC), method,
-path, the *names* of the query parameters (never their values: Open311 clients send
-``api_key`` there, and searches may hold a phone number), status, response size, duration,
-the client's network (an IPv4 address with its last byte zeroed, an IPv6 address cut to its
-/48), whether a key was sent (never the key), and the user agent (cut to 200 characters).
+A line holds the time (UTC), method, path, the *names* of the query parameters (never their
+values: Open311 clients send ``api_key`` there, and searches may hold a phone number), status,
+response size, duration, the client's network (an IPv4 address with its last byte zeroed, an
+IPv6 address cut to its /48), whether a key was sent (never the key), and the user agent (cut to
+200 characters). What a client may put anywhere is treated as possibly personal: in the path and
+the user agent, runs of 10 digits or more (a phone number, a NIK) and e-mail addresses are
+replaced by ``*``, and a parameter name that is not a plain name is logged as ``?``.
+
+Where the lines go: :class:`AppConfig.access_log <smartcity_kit.web.AppConfig>` takes a function
+that receives each line (``smartcity-kit serve`` gives one that writes them to standard error in
+batches, :class:`LineWriter`); without one, they go to the ``smartcity_kit.web.access`` logger at
+INFO, if anyone listens there.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import ipaddress
 import json
 import logging
-from typing import Any, Final
+import re
+import threading
+from collections.abc import Callable
+from typing import IO, Any, Final
+from urllib.parse import unquote_plus
 
 from flask import Request, Response
 from werkzeug.exceptions import HTTPException
 
-__all__ = ["ACCESS_LOGGER", "access_record", "client_network"]
+__all__ = ["ACCESS_LOGGER", "LineWriter", "access_line", "client_network"]
 
-#: The logger's name.
+#: The logger that gets the lines when the app has no ``access_log`` function.
 ACCESS_LOGGER: Final = "smartcity_kit.web.access"
 _MAX_AGENT: Final = 200
 _MAX_PATH: Final = 500
+_MAX_NAMES: Final = 50
+_NAME: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_.\[\]-]{0,63}")
+_PERSONAL: Final = re.compile(r"\d{10,}|[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _log = logging.getLogger(ACCESS_LOGGER)
 
 
+@functools.lru_cache(maxsize=4096)
 def client_network(address: str | None) -> str | None:
     """The client's network rather than its address (an IP address is personal data).
 
@@ -44,41 +59,108 @@ def client_network(address: str | None) -> str | None:
     return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False).network_address)
 
 
+def _names(query: str) -> list[str]:
+    names = set()
+    for part in query.split("&")[:_MAX_NAMES]:
+        if part:
+            name = unquote_plus(part.partition("=")[0])
+            names.add(name if _NAME.fullmatch(name) else "?")
+    return sorted(names)
+
+
 def _key_in_form(request: Request) -> bool:
-    if request.mimetype != "application/x-www-form-urlencoded":
-        return False
     try:
         return "api_key" in request.form  # parsed already by the view, or now
     except HTTPException:  # a body too large, or broken: the answer says so
         return False
 
 
-def access_record(
-    request: Request, response: Response, seconds: float, at: dt.datetime
-) -> dict[str, Any]:
-    """What the access log says of one request (see the module's description)."""
+def access_line(request: Request, response: Response, seconds: float, at: dt.datetime) -> str:
+    """The access log's line for one request (see the module's description)."""
+    env = request.environ
+    query = env.get("QUERY_STRING", "")
+    names = _names(query) if query else []
     has_key = bool(
-        request.headers.get("X-API-Key")
-        or request.headers.get("Authorization")
-        or "api_key" in request.args
-        or _key_in_form(request)
+        env.get("HTTP_X_API_KEY")
+        or env.get("HTTP_AUTHORIZATION")
+        or "api_key" in names
+        or (
+            env.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded")
+            and _key_in_form(request)
+        )
     )
-    return {
+    record: dict[str, Any] = {
         "at": at.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
         "method": request.method,
-        "path": request.path[:_MAX_PATH],
-        "query": sorted(set(request.args.keys())),
+        "path": _PERSONAL.sub("*", request.path[:_MAX_PATH]),
+        "query": names,
         "status": response.status_code,
         "bytes": response.calculate_content_length(),
         "ms": round(seconds * 1000, 1),
         "client": client_network(request.remote_addr),
         "key": has_key,
-        "agent": (request.user_agent.string or "")[:_MAX_AGENT],
+        "agent": _PERSONAL.sub("*", env.get("HTTP_USER_AGENT", "")[:_MAX_AGENT]),
     }
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
 
 
-def log_access(request: Request, response: Response, seconds: float, at: dt.datetime) -> None:
-    """Write the request's line, if the access logger is on."""
-    if _log.isEnabledFor(logging.INFO):
-        record = access_record(request, response, seconds, at)
-        _log.info(json.dumps(record, ensure_ascii=False, separators=(",", ":")))
+def log_access(
+    request: Request,
+    response: Response,
+    seconds: float,
+    at: dt.datetime,
+    write: Callable[[str], None] | None,
+) -> None:
+    """Hand the request's line to ``write``, or to the access logger if anyone listens."""
+    if write is not None:
+        write(access_line(request, response, seconds, at))
+    elif _log.isEnabledFor(logging.INFO):
+        _log.info(access_line(request, response, seconds, at))
+
+
+class LineWriter:
+    """Writes lines to a stream in batches, from a thread of its own.
+
+    Taking a line costs the caller an append; every ``interval`` seconds the thread writes what
+    came with one ``write`` and one ``flush``, so that a busy server does not pay a system call
+    per request. What is queued when the process exits is written by :meth:`close`.
+
+    Args:
+        stream: Where the lines go (``sys.stderr``).
+        interval: Seconds between writes.
+    """
+
+    def __init__(self, stream: IO[str], interval: float = 0.2) -> None:
+        self._stream = stream
+        self._interval = interval
+        self._lines: list[str] = []
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="access-log", daemon=True)
+        self._thread.start()
+
+    def __call__(self, line: str) -> None:
+        """Queue one line (without its newline)."""
+        with self._lock:
+            self._lines.append(line)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval):
+            self.flush()
+
+    def flush(self) -> None:
+        """Write what is queued now."""
+        with self._lock:
+            lines, self._lines = self._lines, []
+        if lines:
+            try:
+                self._stream.write("\n".join(lines) + "\n")
+                self._stream.flush()
+            except (OSError, ValueError):  # the stream is gone: the lines with it
+                pass
+
+    def close(self) -> None:
+        """Stop the thread and write what is left."""
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self.flush()

@@ -177,7 +177,10 @@ def create_app(  # noqa: C901, PLR0915 - the app's hooks are closures over its p
         response.headers["X-Content-Type-Options"] = "nosniff"
         started = g.get("smartcity_started")
         if started is not None:
-            log_access(request, response, time.perf_counter() - started, clock.now())
+            # The request itself, not Flask's proxy to it: every look through the proxy costs.
+            current = request._get_current_object()  # type: ignore[attr-defined]  # noqa: SLF001
+            seconds = time.perf_counter() - started
+            log_access(current, response, seconds, clock.now(), config.access_log)
         origin = request.headers.get("Origin")
         if origin and origin in config.cors_origins:
             response.headers["Access-Control-Allow-Origin"] = origin

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import attrs
 
@@ -31,6 +31,8 @@ class AppConfig:
         key_service: How to get an API key (discovery ``key_service``).
         cors_origins: Origins allowed to call the API from a browser (none by default).
         max_body_bytes: Requests with a larger body are refused with 413.
+        access_log: Receives the access log's line for each request (JSON, no personal data,
+            no keys); None sends them to the ``smartcity_kit.web.access`` logger instead.
     """
 
     database_url: str | None = None
@@ -42,3 +44,4 @@ class AppConfig:
     key_service: str = "Ask the city's Diskominfo for an API key (open311-client role)."
     cors_origins: tuple[str, ...] = attrs.field(default=(), converter=_origins)
     max_body_bytes: int = 1_000_000
+    access_log: Callable[[str], None] | None = attrs.field(default=None, eq=False, repr=False)
