@@ -220,6 +220,9 @@ def test_going_offline_and_online_makes_events(
     assert len(monitor.events()) == 2
     assert monitor.events(limit=1) == [newest]
     assert monitor.events(since=newest.at) == [newest]
+    assert monitor.events(camera_ids=[fleet.ids[0], camera_id]) == [newest, oldest]
+    assert monitor.events(camera_ids=fleet.ids[:2]) == []
+    assert monitor.events(camera_ids=[]) == []
 
 
 def test_the_circuit_breaker_stops_contacting_a_dead_camera(

@@ -239,6 +239,7 @@ def test_cameras_by_kecamatan_and_owner_and_the_map(db: Database, farm: DeviceFa
     assert all("owner" not in c for c in security["map"])
     kinds = {e["kind"] for e in security["recent_events"]}
     assert "device_offline" in kinds
+    assert {e["camera_id"] for e in security["recent_events"]} <= {r["id"] for r in rows}
     # Nothing of how the cameras are reached.
     for row in rows:
         assert f"{row['host']}:{row['port']}" not in text

@@ -459,12 +459,22 @@ class FleetMonitor:
             ]
 
     def events(
-        self, camera_id: str | None = None, *, since: dt.datetime | None = None, limit: int = 100
+        self,
+        camera_id: str | None = None,
+        *,
+        since: dt.datetime | None = None,
+        limit: int = 100,
+        camera_ids: Iterable[str] | None = None,
     ) -> builtins.list[CameraEvent]:
-        """Stored events, newest first (device online/offline, and what was recorded)."""
+        """Stored events, newest first (device online/offline, and what was recorded).
+
+        ``camera_id`` keeps one camera's, ``camera_ids`` those of several (a city's).
+        """
         query = sa.select(store.events).order_by(store.events.c.id.desc()).limit(limit)
         if camera_id is not None:
             query = query.where(store.events.c.camera_id == camera_id)
+        if camera_ids is not None:
+            query = query.where(store.events.c.camera_id.in_(list(camera_ids)))
         if since is not None:
             query = query.where(store.events.c.at >= ensure_utc(since, "since"))
         with self._db.reading() as conn:

@@ -222,9 +222,8 @@ class DashboardFigures:
                 "kind": e.kind.value,
                 "at": _iso(e.at),
             }
-            for e in self.monitor.events(limit=200)
-            if e.camera_id in known
-        ][:SHOWN]
+            for e in self.monitor.events(limit=SHOWN, camera_ids=ids)
+        ]
         down = []
         for camera in cameras:
             if online(camera) is False:
