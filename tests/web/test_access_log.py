@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 
 from smartcity_kit.egov._demo import seed_demo
 from smartcity_kit.storage import ApiKeys, Database, Role
-from smartcity_kit.web import AppConfig, create_app
-from smartcity_kit.web._access_log import ACCESS_LOGGER, client_network
+from smartcity_kit.web import ACCESS_LOGGER, AppConfig, create_app
+from smartcity_kit.web._access_log import client_network
 
 PHONE = "081234567890"
 

@@ -1,9 +1,12 @@
-"""The web application: Open311 GeoReport v2, the staff JSON API, health (extra ``server``).
+"""The web application: the city dashboard, Open311 GeoReport v2, the JSON API, health.
+
+It needs the extra ``server``.
 
 Flask is imported only here; everything below works without it.
 """
 
+from smartcity_kit.web._access_log import ACCESS_LOGGER, LineWriter
 from smartcity_kit.web._app import create_app
 from smartcity_kit.web._config import AppConfig
 
-__all__ = ["AppConfig", "create_app"]
+__all__ = ["ACCESS_LOGGER", "AppConfig", "LineWriter", "create_app"]
