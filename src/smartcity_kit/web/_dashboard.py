@@ -22,10 +22,8 @@ import attrs
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
 from smartcity_kit.core import CityProfile, Clock, Region, TimeZone
-from smartcity_kit.economy import Period
-from smartcity_kit.economy._city import CityEconomy
-from smartcity_kit.egov import ServiceDesk
-from smartcity_kit.egov._desk import Metrics
+from smartcity_kit.economy import CityEconomy, Period
+from smartcity_kit.egov import Metrics, ServiceDesk
 from smartcity_kit.errors import NotFoundError, PermissionDeniedError, ValidationError
 from smartcity_kit.security import AccessPolicy, Camera, EventKind, FleetMonitor, OwnerKind
 from smartcity_kit.storage import ApiKey, ApiKeys, Role
@@ -102,29 +100,35 @@ class DashboardFigures:
         end = min(_midnight(zone, month.end + dt.timedelta(days=1)), now)
         if end <= start:
             raise ValidationError.single("month", "has not begun yet")
+        districts = Region.get(city.region_code).children()
         return {
             "city": {"slug": city.slug, "name": city.name, "time_zone": zone.value},
             "month": f"{month.start:%Y-%m}",
             "as_of": _iso(now),
             "view": "staff" if staff else "public",
-            "public_service": self._public_service(city, start, end, now),
-            "security": self._security(city, end, staff=staff),
+            "public_service": self._public_service(city, districts, start, end, now),
+            "security": self._security(city, districts, end, staff=staff),
             "economy": self._economy(city, month),
         }
 
     def _public_service(
-        self, city: CityProfile, start: dt.datetime, end: dt.datetime, now: dt.datetime
+        self,
+        city: CityProfile,
+        districts: list[Region],
+        start: dt.datetime,
+        end: dt.datetime,
+        now: dt.datetime,
     ) -> dict[str, Any]:
         desk = self.desk
+        agencies = desk.agencies()
         by_agency = [
             {
                 "code": a.code,
                 "name": a.name,
                 **_metrics_json(desk.metrics(start, end, agency=a.code)),
             }
-            for a in desk.agencies()
+            for a in agencies
         ]
-        districts = Region.get(city.region_code).children()
         by_district = [
             {
                 "code": d.code.value,
@@ -150,7 +154,7 @@ class DashboardFigures:
                 }
             )
         services = {s.code: s.name for s in desk.services()}
-        agencies = {a.code: a.name for a in desk.agencies()}
+        agency_names = {a.code: a.name for a in agencies}
         late = desk.overdue(now)
         return {
             **_metrics_json(desk.metrics(start, end)),
@@ -166,7 +170,7 @@ class DashboardFigures:
                         "service_code": r.service_code,
                         "service": services.get(r.service_code, r.service_code),
                         "agency": r.agency,
-                        "agency_name": agencies.get(r.agency, r.agency),
+                        "agency_name": agency_names.get(r.agency, r.agency),
                         "status": r.status.value,
                         "district": r.location.district.value if r.location.district else None,
                         "due": _iso(r.due_now()),
@@ -176,7 +180,9 @@ class DashboardFigures:
             },
         }
 
-    def _security(self, city: CityProfile, end: dt.datetime, *, staff: bool) -> dict[str, Any]:
+    def _security(
+        self, city: CityProfile, districts: list[Region], end: dt.datetime, *, staff: bool
+    ) -> dict[str, Any]:
         cameras = self.policy.registry.list(city=city.slug)
         ids = [c.id for c in cameras]
         health = {h.camera_id: h for h in self.monitor.latest(ids)}
@@ -209,7 +215,7 @@ class DashboardFigures:
             district = camera.location.district
             by_district[district.value if district else ""].append(camera)
             by_owner[camera.owner.kind.value].append(camera)
-        names = {d.code.value: d.name for d in Region.get(city.region_code).children()}
+        names = {d.code.value: d.name for d in districts}
         district_rows = tally("district", by_district)
         for row in district_rows:
             row["name"] = names.get(row["district"], "")
