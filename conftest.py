@@ -5,12 +5,17 @@
   it prints (stdout and stderr) with the lines that follow, up to the next ``$`` line. Each block
   runs in a fresh empty folder, so ``--db sqlite:///city.db`` makes a throwaway file.
 - Docstring examples in ``src/`` run as doctests.
+
+Every web app built during the tests checks its answers against its OpenAPI declarations
+(``SMARTCITY_CHECK_RESPONSES=1``): an answer that differs from the published document fails the
+test that got it.
 """
 
 from __future__ import annotations
 
 import contextlib
 import doctest
+import os
 import shlex
 import tempfile
 import warnings
@@ -23,6 +28,8 @@ from sybil.sybil import SybilCollection
 from sybil.typing import Parser
 
 from smartcity_kit.cli import main
+
+os.environ.setdefault("SMARTCITY_CHECK_RESPONSES", "1")
 
 _FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 

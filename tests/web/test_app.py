@@ -308,3 +308,39 @@ def test_demo_history_is_never_in_the_future(db: Database) -> None:
     steps = [step for request in seeded for step in desk.history(request.id)]
     assert len(steps) > len(seeded)  # the demo walks requests along
     assert max(step.at for step in steps) <= NOW
+
+
+@pytest.mark.parametrize(
+    ("sort", "field", "descending"),
+    [
+        ("-requested_at", "requested_at", True),
+        ("requested_at", "requested_at", False),
+        ("updated_at", "updated_at", False),
+        ("-updated_at", "updated_at", True),
+        ("id", "id", False),
+        ("-id", "id", True),
+    ],
+)
+def test_requests_sort_by_the_field_asked(
+    client: FlaskClient, db: Database, sort: str, field: str, descending: bool
+) -> None:
+    headers = key(db, Role.ADMIN)
+    items = client.get(f"/api/makassar/requests?page_size=200&sort={sort}", headers=headers).json
+    assert items is not None
+    values = [(r[field], r["id"]) for r in items["items"]]
+    assert len(values) == 40
+    assert values == sorted(values, reverse=descending)
+
+
+def test_requests_sort_newest_first_by_default_and_refuse_other_orders(
+    client: FlaskClient, db: Database
+) -> None:
+    headers = key(db, Role.ADMIN)
+    default = client.get("/api/makassar/requests?page_size=200", headers=headers).json
+    newest = client.get("/api/makassar/requests?page_size=200&sort=-requested_at", headers=headers)
+    assert default == newest.json
+    bad = client.get("/api/makassar/requests?sort=contact", headers=headers)
+    assert bad.status_code == 400
+    assert bad.json is not None
+    assert [e["field"] for e in bad.json["errors"]] == ["sort"]
+    assert bad.json["errors"][0]["message"].startswith("must be one of -requested_at")

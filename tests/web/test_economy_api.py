@@ -277,6 +277,7 @@ def test_register_an_enterprise(eco: Eco) -> None:
         "sector",
         "founded",
         "address.village",
+        "address.rt",
         "address.kota",
         "nib",
         "extra",
@@ -1083,3 +1084,98 @@ def test_the_city_overview_is_open_data(eco: Eco) -> None:
     assert set(fields(eco.client.get(f"{BASE}/cities/makassar/overview?sector=tambang"))) == {
         "sector"
     }
+
+
+# --- the published declaration ---------------------------------------------------------------
+
+
+def test_bad_parameters_and_fields_are_named_without_their_values(eco: Eco) -> None:
+    private = "Rahasia-7371105508950001"
+    for path in (
+        f"/enterprises?sector={private}",
+        f"/enterprises/{BULO}/members?active_on={private}",
+        f"/enterprises/{BULO}/entries?kind={private}",
+        f"/enterprises/{BULO}/waste/stock?as_of={private}",
+    ):
+        response = eco.get(path)
+        assert private not in response.get_data(as_text=True)
+        assert len(fields(response)) == 1, path
+    assert fields(eco.get(f"/enterprises/{BULO}/statements?format=pdf&page=x")) == {
+        "format": "must be json, html or xlsx"
+    }
+    refused = eco.post(
+        f"/enterprises/{BULO}/members",
+        json={"name": private, "joined": private, "nik": 7371105508950001, "hobby": private},
+    )
+    assert private not in refused.get_data(as_text=True)
+    assert "7371105508950001" not in refused.get_data(as_text=True)
+    assert fields(refused) == {
+        "joined": "must be a date (YYYY-MM-DD)",
+        "nik": "must be a NIK (16 digits) as text",
+        "hobby": "is not a field here",
+    }
+    # The schema and the readers speak together: every problem in one answer.
+    both = fields(
+        eco.post(
+            "/enterprises",
+            json=new_enterprise(
+                address={"village": "73.71.10.1001", "rt": 1000, "kota": "x"}, nib="123"
+            ),
+        )
+    )
+    assert set(both) == {"address.rt", "address.kota", "nib"}
+    assert both["address.rt"] == "must be at most 999"
+    assert fields(eco.post(f"/enterprises/{BULO}/transactions/sale", json=sale(memo="x"))) == {
+        "memo": "is not a field here"
+    }
+
+
+def test_every_endpoint_is_published(eco: Eco) -> None:
+    document = eco.client.get("/api/openapi.json").get_json()
+    paths = document["paths"]
+    e = f"{BASE}/enterprises/{{enterprise_id}}"
+    expected = {
+        f"{BASE}/enterprises": {"get", "post"},
+        e: {"get"},
+        f"{e}/status": {"post", "patch"},
+        f"{e}/members": {"get", "post"},
+        f"{e}/members/{{number}}": {"get", "post", "patch"},
+        f"{e}/accounts": {"get", "post"},
+        f"{e}/entries": {"get", "post"},
+        f"{e}/entries/{{number}}": {"get"},
+        f"{e}/entries/{{number}}/reverse": {"post"},
+        f"{e}/transactions/{{kind}}": {"post"},
+        f"{e}/closings": {"get", "post"},
+        f"{e}/statements": {"get"},
+        f"{e}/shu": {"post"},
+        f"{e}/shu/{{year}}": {"get"},
+        f"{e}/shu/payments": {"post"},
+        f"{e}/waste/types": {"get", "post"},
+        f"{e}/waste/prices": {"get", "post"},
+        f"{e}/waste/deposits": {"post"},
+        f"{e}/waste/withdrawals": {"post"},
+        f"{e}/waste/sales": {"post"},
+        f"{e}/waste/stock": {"get"},
+        f"{BASE}/cities/{{city}}/overview": {"get"},
+    }
+    for path, methods in expected.items():
+        assert path in paths, path
+        assert methods <= set(paths[path]), path
+        for method in methods:
+            assert paths[path][method]["tags"] == ["economy"]
+    assert sum(len(m) for m in expected.values()) == 32  # 30 routes, 2 of them with two methods
+    overview = paths[f"{BASE}/cities/{{city}}/overview"]["get"]
+    assert overview["security"] == []
+    assert {p["name"] for p in overview["parameters"]} == {
+        "city",
+        "period",
+        "group_by",
+        "district",
+        "sector",
+    }
+    post_entry = paths[f"{e}/entries"]["post"]
+    assert post_entry["requestBody"]["required"] is True
+    assert paths[f"{e}/entries/{{number}}/reverse"]["post"]["requestBody"]["required"] is False
+    assert set(post_entry["responses"]) == {"201", "400", "403", "404", "413", "503"}
+    schemas = document["components"]["schemas"]
+    assert {"EconomyEnterprise", "EconomyMember", "EconomyEntry", "EconomyShu"} <= set(schemas)

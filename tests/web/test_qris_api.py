@@ -270,7 +270,8 @@ def test_a_sale_is_made_read_and_listed(shop: Api) -> None:
         "total": 70000,
     }
     assert ok(shop.get(f"/sales/{sale['id']}", "auditor")) == sale
-    listed = ok(shop.get(f"/enterprises/{BULO}/sales?status=pending&limit=10"))
+    listed = ok(shop.get(f"/enterprises/{BULO}/sales?status=pending&page_size=10"))
+    assert (listed["page"], listed["page_size"]) == (1, 10)
     assert [s["id"] for s in listed["items"]] == [sale["id"]]
     assert ok(shop.get(f"/enterprises/{BULO}/sales?status=paid"))["items"] == []
 
@@ -290,7 +291,7 @@ def test_bad_sales_name_each_field_and_write_nothing(shop: Api) -> None:
                 "items": [
                     {"name": "", "quantity": 1, "unit_price": 1000},
                     {"name": "Sirup", "quantity": 1.5, "unit_price": 1000},
-                    {"name": "Sirup", "quantity": 1, "unit_price": 1000.0},
+                    {"name": "Sirup", "quantity": 1, "unit_price": -1000},
                     {"name": "Sirup", "quantity": 1},
                     {"name": "Sirup", "quantity": 1, "unit_price": 1000, "colour": "red"},
                     "Sirup",
@@ -312,6 +313,11 @@ def test_bad_sales_name_each_field_and_write_nothing(shop: Api) -> None:
         "member",
         "payment",
     }
+    # A float price is refused by the view (JSON Schema's integers take 1000.0).
+    float_price = {"name": "Sirup", "quantity": 1, "unit_price": 1000.0}
+    assert set(
+        fields(shop.post(f"/enterprises/{BULO}/sales", "bendahara", json={"items": [float_price]}))
+    ) == {"items[0].unit_price"}
     assert "items" in fields(shop.post(f"/enterprises/{BULO}/sales", "bendahara", json={}))
     assert "items" in fields(
         shop.post(f"/enterprises/{BULO}/sales", "bendahara", json={"items": []})
@@ -328,8 +334,8 @@ def test_a_sale_needs_merchant_data(api: Api) -> None:
 
 
 def test_bad_list_parameters_are_named(shop: Api) -> None:
-    bad = fields(shop.get(f"/enterprises/{BULO}/sales?status=lunas&limit=0&offset=x"))
-    assert set(bad) == {"status", "limit", "offset"}
+    bad = fields(shop.get(f"/enterprises/{BULO}/sales?status=lunas&page_size=0&page=x"))
+    assert set(bad) == {"status", "page_size", "page"}
 
 
 @pytest.mark.parametrize("who", [None, "auditor", "bendahara-waste", "admin-baubau", "open311"])
@@ -514,3 +520,78 @@ def test_decoded_fields_mask_a_mobile_number() -> None:
     fields = payload_json(parse_qris(text))
     assert fields["additional"]["mobile_number"] == "08********90"
     assert "081234567890" not in str(fields)
+
+
+# --- the declarations (/api/openapi.json) -------------------------------------------------------
+
+
+def test_bad_parameters_and_fields_are_named_without_their_values(shop: Api) -> None:
+    response = shop.get(f"/enterprises/{BULO}/sales?page_size=9999999&status=lunas-sekali")
+    bad = fields(response)
+    assert bad == {
+        "page_size": "must be from 1 to 200",
+        "status": "must be one of pending, paid, cancelled",
+    }
+    assert b"9999999" not in response.data
+    assert b"lunas-sekali" not in response.data
+    response = shop.post(
+        f"/enterprises/{BULO}/sales",
+        "bendahara",
+        json={"items": [{"name": "Sirup", "quantity": "dua-puluh", "unit_price": 1000}]},
+    )
+    assert fields(response) == {"items[0].quantity": "must be a whole number from 1 to 10000"}
+    assert b"dua-puluh" not in response.data
+    sale = shop.sale()
+    response = shop.post(
+        "/qris/notifications", json=notification(sale, paid_at="kemarin-sore", bank="BRI")
+    )
+    assert fields(response) == {
+        "bank": "is not a field here",
+        "paid_at": "must be an ISO 8601 date-time with an offset",
+    }
+    assert b"kemarin-sore" not in response.data
+
+
+def test_the_body_is_checked_after_the_key(shop: Api) -> None:
+    problem(shop.put(f"/enterprises/{BULO}/qris/merchant", "auditor", json={"nmid": 1}), 403)
+    problem(shop.post("/qris/notifications", "bendahara", json={"x": 1}), 403)
+
+
+def test_every_qris_endpoint_is_in_the_openapi_document(shop: Api) -> None:
+    doc = shop.client.get("/api/openapi.json").get_json()
+    paths = doc["paths"]
+    expected = {
+        "/enterprises/{enterprise_id}/qris/merchant": {"get", "put"},
+        "/enterprises/{enterprise_id}/qris": {"get"},
+        "/enterprises/{enterprise_id}/qris.{form}": {"get"},
+        "/enterprises/{enterprise_id}/sales": {"get", "post"},
+        "/sales/{sale_id}": {"get"},
+        "/sales/{sale_id}/qris": {"get"},
+        "/sales/{sale_id}/qris.{form}": {"get"},
+        "/sales/{sale_id}/paid": {"post"},
+        "/sales/{sale_id}/cancel": {"post"},
+        "/qris/notifications": {"post"},
+    }
+    for path, methods in expected.items():
+        assert set(paths[BASE + path]) == methods, path
+        for method in methods:
+            assert paths[BASE + path][method]["tags"] == ["qris"]
+    static = paths[BASE + "/enterprises/{enterprise_id}/qris.{form}"]["get"]
+    assert static["security"] == []
+    form = next(p for p in static["parameters"] if p["name"] == "form")
+    assert form["in"] == "path"
+    assert form["schema"]["enum"] == ["png", "svg", "html", "json"]
+    assert set(static["responses"]["200"]["content"]) == {
+        "application/json",
+        "image/png",
+        "image/svg+xml",
+        "text/html",
+    }
+    dynamic = paths[BASE + "/sales/{sale_id}/qris"]["get"]
+    assert {"200", "403", "404", "409"} <= set(dynamic["responses"])
+    paid = paths[BASE + "/sales/{sale_id}/paid"]["post"]
+    assert paid["requestBody"]["required"] is False
+    schemas = doc["components"]["schemas"]
+    assert {"QrisMerchant", "QrisSale", "QrisSaleItem", "QrisCode", "QrisPaymentResult"} <= set(
+        schemas
+    )

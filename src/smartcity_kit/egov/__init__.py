@@ -13,7 +13,7 @@ from smartcity_kit.egov._catalog import (
     ServiceStandard,
     ServiceType,
 )
-from smartcity_kit.egov._desk import ANSWER_DAYS, VERIFY_DAYS, Metrics, ServiceDesk
+from smartcity_kit.egov._desk import ANSWER_DAYS, REQUEST_SORTS, VERIFY_DAYS, Metrics, ServiceDesk
 from smartcity_kit.egov._requests import (
     TRANSITIONS,
     Classification,
@@ -26,6 +26,7 @@ from smartcity_kit.egov._requests import (
 
 __all__ = [
     "ANSWER_DAYS",
+    "REQUEST_SORTS",
     "TRANSITIONS",
     "VERIFY_DAYS",
     "Agency",

@@ -42,7 +42,7 @@ from smartcity_kit.errors import (
 )
 from smartcity_kit.storage import AuditLog, BatchWriter, Database, update_versioned
 
-__all__ = ["ANSWER_DAYS", "VERIFY_DAYS", "Metrics", "ServiceDesk"]
+__all__ = ["ANSWER_DAYS", "REQUEST_SORTS", "VERIFY_DAYS", "Metrics", "ServiceDesk"]
 
 #: Working days to verify a new or reopened request (SP4N-LAPOR!).
 VERIFY_DAYS: Final = 3
@@ -111,6 +111,24 @@ def check_text_fields(
     ):
         problems.append(FieldError("media_url", "must be an http(s) URL"))
     return problems
+
+
+#: How :meth:`ServiceDesk.search` can sort: a field, descending with a leading ``-``.
+REQUEST_SORTS: Final = (
+    "-requested_at",
+    "requested_at",
+    "-updated_at",
+    "updated_at",
+    "-id",
+    "id",
+)
+
+
+def _order(table: sa.Table, sort: str) -> tuple[sa.ColumnElement[Any], ...]:
+    column = table.c[sort.lstrip("-")]
+    if sort.startswith("-"):
+        return (column.desc(), table.c.id.desc())
+    return (column.asc(), table.c.id.asc())
 
 
 def _classification(value: object) -> Classification:
@@ -450,11 +468,19 @@ class ServiceDesk:
         updated_before: dt.datetime | None = None,
         limit: int = 1000,
         offset: int = 0,
+        sort: str = "-requested_at",
     ) -> list[ServiceRequest]:
-        """Requests matching every filter given, newest first.
+        """Requests matching every filter given, newest first unless ``sort`` says otherwise.
 
-        ``start`` is inclusive and ``end`` exclusive, on the time received.
+        ``start`` is inclusive and ``end`` exclusive, on the time received. ``sort`` is one of
+        :data:`REQUEST_SORTS`: a field, descending with a leading ``-``; ties go by id in the
+        same direction.
+
+        Raises:
+            ValidationError: ``sort`` is not one of :data:`REQUEST_SORTS`.
         """
+        if sort not in REQUEST_SORTS:
+            raise ValidationError.single("sort", "must be one of " + ", ".join(REQUEST_SORTS))
         table = store.requests
         query = sa.select(table).where(table.c.city == self._city.slug)
         if ids is not None:
@@ -473,11 +499,7 @@ class ServiceDesk:
             query = query.where(table.c.updated_at > ensure_utc(updated_after))
         if updated_before is not None:
             query = query.where(table.c.updated_at < ensure_utc(updated_before))
-        query = (
-            query.order_by(table.c.requested_at.desc(), table.c.id.desc())
-            .limit(limit)
-            .offset(offset)
-        )
+        query = query.order_by(*_order(table, sort)).limit(limit).offset(offset)
         with self._db.reading() as conn:
             rows = conn.execute(query).all()
         return [store.request_from_row(r) for r in rows]

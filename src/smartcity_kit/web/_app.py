@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import threading
 import time
 
@@ -17,7 +18,7 @@ from smartcity_kit.economy._city import CityEconomy
 from smartcity_kit.economy.qris._sales import QrisSales
 from smartcity_kit.egov import ServiceDesk
 from smartcity_kit.egov.open311 import Open311Handler
-from smartcity_kit.errors import SmartCityError
+from smartcity_kit.errors import FieldError, SmartCityError
 from smartcity_kit.security import AccessPolicy, FleetMonitor
 from smartcity_kit.storage import ApiKeys, AuditLog, Database, Role
 from smartcity_kit.web._access_log import log_access
@@ -27,6 +28,7 @@ from smartcity_kit.web._config import AppConfig
 from smartcity_kit.web._dashboard import dashboard, dashboard_page
 from smartcity_kit.web._economy import economy
 from smartcity_kit.web._open311 import open311
+from smartcity_kit.web._openapi import check_response, openapi_document
 from smartcity_kit.web._problems import problem, problem_for
 from smartcity_kit.web._qris import qris
 
@@ -133,6 +135,20 @@ def create_app(  # noqa: C901, PLR0915 - the app's hooks are closures over its p
     app.register_blueprint(dashboard)
     app.register_blueprint(dashboard_page)
 
+    check = config.check_responses or os.environ.get("SMARTCITY_CHECK_RESPONSES") == "1"
+    document: dict[str, object] = {}
+
+    @app.get("/api/openapi.json")
+    def openapi() -> Response:
+        """The OpenAPI 3.1 document of every ``/api/`` endpoint."""
+        if not document:
+            document.update(
+                openapi_document(
+                    app, server_url=config.public_url, path_values={"city": sorted(desks)}
+                )
+            )
+        return jsonify(document)
+
     @app.get("/healthz")
     def healthz() -> Response:
         db.forget_schema_check()
@@ -172,6 +188,8 @@ def create_app(  # noqa: C901, PLR0915 - the app's hooks are closures over its p
 
     @app.after_request
     def headers(response: Response) -> Response:
+        if check:
+            response = _checked(app, response)
         if request.method not in ("GET", "HEAD", "OPTIONS") and response.status_code < 400:
             version.bump()
         response.headers["X-Content-Type-Options"] = "nosniff"
@@ -188,3 +206,26 @@ def create_app(  # noqa: C901, PLR0915 - the app's hooks are closures over its p
         return response
 
     return app
+
+
+def _checked(app: Flask, response: Response) -> Response:
+    """The answer, or a 500 naming how it differs from its declaration."""
+    wrong = check_response(app, response)
+    if g.get("smartcity_operation") is not None and response.status_code < 400:
+        op = g.smartcity_operation
+        if (
+            op.body is not None
+            and request.get_data(cache=True)
+            and not g.get("smartcity_body_checked")
+        ):
+            wrong.append(FieldError("", "the body was not checked against its schema"))
+    if not wrong:
+        return response
+    _log.error(
+        "answer of %s %s differs from its declaration: %s", request.method, request.path, wrong
+    )
+    return problem(
+        500,
+        f"the answer ({response.status_code}) differs from its declaration: "
+        + "; ".join(str(e) for e in wrong),
+    )

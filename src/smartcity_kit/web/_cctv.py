@@ -90,17 +90,24 @@ from smartcity_kit.security import (
     AccessRecord,
     Account,
     AccountRole,
+    Basis,
     Camera,
     CameraScope,
+    CameraStatus,
+    CameraType,
     IncidentGrant,
+    OwnerKind,
+    Purpose,
     Right,
     SharingAgreement,
 )
+from smartcity_kit.security._access import MAX_GRANT_DAYS, MAX_GRANT_RADIUS_M
 from smartcity_kit.security._cameras import check_id
 from smartcity_kit.security._policy import AccessDeniedError
 from smartcity_kit.storage import ApiKey, ApiKeys, Role
 from smartcity_kit.web._api import _json_body, _page
 from smartcity_kit.web._auth import require
+from smartcity_kit.web._openapi import PAGE, Answer, Param, Schema, component, operation, paged
 from smartcity_kit.web._problems import problem
 
 __all__ = ["cctv"]
@@ -418,10 +425,471 @@ def _arg_right() -> Right | None:
         raise ValidationError.single("right", "must be one of " + ", ".join(Right)) from None
 
 
+# --- what the endpoints take and answer (checked on every request; /api/openapi.json) --------
+
+_RIGHTS: Final = [r.value for r in Right]
+_RIGHTS_ERROR: Final = "must be among " + ", ".join(Right)
+_ID_ERROR: Final = "must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit"
+_ID: Final[Schema] = {
+    "type": "string",
+    "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$",
+    "x-error": _ID_ERROR,
+}
+_TEXT: Final[Schema] = {"type": "string"}
+_NULLABLE_TEXT: Final[Schema] = {"type": ["string", "null"]}
+_INSTANT: Final[Schema] = {"type": "string", "format": "date-time"}
+_NULLABLE_INSTANT: Final[Schema] = {"type": ["string", "null"], "format": "date-time"}
+_INSTANT_ERROR: Final = "must be an ISO 8601 date-time with an offset"
+_POINT: Final[Schema] = {
+    "type": "object",
+    "description": "A GeoJSON Point: [longitude, latitude].",
+    "required": ["type", "coordinates"],
+    "properties": {
+        "type": {"const": "Point"},
+        "coordinates": {"type": "array", "items": {"type": "number"}, "minItems": 2},
+    },
+}
+_NULLABLE_POINT: Final[Schema] = {**_POINT, "type": ["object", "null"]}
+_RIGHTS_OUT: Final[Schema] = {
+    "type": "array",
+    "description": "In the order live, playback, snapshot, export, ptz.",
+    "items": {"enum": _RIGHTS},
+}
+_BASIS: Final[Schema] = {
+    "enum": [*(b.value for b in Basis), None],
+    "description": "What an allowed decision rests on (null when denied).",
+}
+
+
+def _text_in(limit: int, error: str | None = None) -> Schema:
+    """Text that is not blank, at most ``limit`` characters."""
+    return {
+        "type": "string",
+        "pattern": r"\S",
+        "maxLength": limit,
+        "x-error": error or f"must be text of 1-{limit} characters",
+    }
+
+
+def _instant_in(*, nullable: bool) -> Schema:
+    kind: Any = ["string", "null"] if nullable else "string"
+    return {"type": kind, "format": "date-time", "x-error": _INSTANT_ERROR}
+
+
+def _rights_in_schema(*, nullable: bool) -> Schema:
+    kind: Any = ["array", "null"] if nullable else "array"
+    return {
+        "type": kind,
+        "items": {"enum": _RIGHTS, "x-error": _RIGHTS_ERROR},
+        "minItems": 1,
+        "x-error": "must be a list naming at least one right",
+    }
+
+
+CAMERA: Final = component(
+    "CctvCamera",
+    {
+        "type": "object",
+        "description": "A camera as a caller sees it: never its address, credentials or "
+        "stream URIs, nor its owner's name and contact.",
+        "required": [
+            "id",
+            "name",
+            "city",
+            "owner",
+            "purpose",
+            "type",
+            "status",
+            "site",
+            "location",
+            "profiles",
+            "rights",
+        ],
+        "properties": {
+            "id": _TEXT,
+            "name": _TEXT,
+            "city": _TEXT,
+            "owner": {
+                "type": "object",
+                "required": ["code", "kind"],
+                "properties": {"code": _TEXT, "kind": {"enum": [k.value for k in OwnerKind]}},
+            },
+            "purpose": {"enum": [p.value for p in Purpose]},
+            "type": {"enum": [t.value for t in CameraType]},
+            "status": {"enum": [s.value for s in CameraStatus]},
+            "site": _NULLABLE_TEXT,
+            "location": {
+                "type": "object",
+                "required": ["point", "district", "village", "address"],
+                "properties": {
+                    "point": _NULLABLE_POINT,
+                    "district": {
+                        "type": ["string", "null"],
+                        "description": "The kecamatan's code (73.71.10).",
+                    },
+                    "village": {
+                        "type": ["string", "null"],
+                        "description": "The kelurahan's code (73.71.10.1001).",
+                    },
+                    "address": _NULLABLE_TEXT,
+                },
+            },
+            "profiles": {
+                "type": "array",
+                "items": _TEXT,
+                "description": "Its stream profiles' tokens (ask /stream for one).",
+            },
+            "rights": {**_RIGHTS_OUT, "description": "The caller's rights on it now."},
+        },
+    },
+)
+DECISION: Final = component(
+    "CctvDecision",
+    {
+        "type": "object",
+        "description": "A decision on a camera access, with the audit entry that records it.",
+        "required": [
+            "allowed",
+            "account",
+            "organisation",
+            "camera",
+            "right",
+            "at",
+            "reason",
+            "basis",
+            "agreement",
+            "grant",
+            "case_number",
+            "footage_from",
+            "footage_until",
+            "audit_seq",
+        ],
+        "properties": {
+            "allowed": {"type": "boolean"},
+            "account": _TEXT,
+            "organisation": _NULLABLE_TEXT,
+            "camera": _TEXT,
+            "right": {"enum": _RIGHTS},
+            "at": _INSTANT,
+            "reason": _TEXT,
+            "basis": _BASIS,
+            "agreement": _NULLABLE_TEXT,
+            "grant": {"type": ["integer", "null"]},
+            "case_number": _NULLABLE_TEXT,
+            "footage_from": _NULLABLE_INSTANT,
+            "footage_until": _NULLABLE_INSTANT,
+            "audit_seq": {"type": ["integer", "null"]},
+        },
+    },
+)
+_SCOPE: Final[Schema] = {
+    "type": "object",
+    "description": "Which of the owner's cameras: one matching any part is covered.",
+    "properties": {
+        "cameras": {"type": "array", "items": _ID, "x-error": "must be a list of text"},
+        "sites": {"type": "array", "items": _ID, "x-error": "must be a list of text"},
+        "districts": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "Kecamatan codes (73.71.10).",
+            "x-error": "must be a list of text",
+        },
+        "purposes": {
+            "type": "array",
+            "items": {
+                "enum": [p.value for p in Purpose],
+                "x-error": "must be among " + ", ".join(Purpose),
+            },
+            "x-error": "must be a list of text",
+        },
+        "everything": {
+            "type": "boolean",
+            "description": "Every camera of the owner.",
+            "x-error": "must be true or false",
+        },
+    },
+    "additionalProperties": False,
+}
+AGREEMENT: Final = component(
+    "CctvAgreement",
+    {
+        "type": "object",
+        "description": "An owner shares some of its cameras with another organisation.",
+        "required": [
+            "id",
+            "owner",
+            "grantee",
+            "scope",
+            "rights",
+            "legal_basis",
+            "valid_from",
+            "valid_until",
+            "revoked_at",
+            "revoked_by",
+            "revoke_reason",
+            "in_force",
+        ],
+        "properties": {
+            "id": _TEXT,
+            "owner": _TEXT,
+            "grantee": _TEXT,
+            "scope": {
+                "type": "object",
+                "required": ["cameras", "sites", "districts", "purposes", "everything"],
+                "properties": {
+                    "cameras": {"type": "array", "items": _TEXT},
+                    "sites": {"type": "array", "items": _TEXT},
+                    "districts": {"type": "array", "items": _TEXT},
+                    "purposes": {"type": "array", "items": {"enum": [p.value for p in Purpose]}},
+                    "everything": {"type": "boolean"},
+                },
+            },
+            "rights": _RIGHTS_OUT,
+            "legal_basis": _TEXT,
+            "valid_from": _INSTANT,
+            "valid_until": _NULLABLE_INSTANT,
+            "revoked_at": _NULLABLE_INSTANT,
+            "revoked_by": _NULLABLE_TEXT,
+            "revoke_reason": _NULLABLE_TEXT,
+            "in_force": {"type": "boolean"},
+        },
+    },
+)
+_AGREEMENT_IN: Final[Schema] = {
+    "type": "object",
+    "required": ["id", "grantee", "scope", "rights", "legal_basis"],
+    "properties": {
+        "id": {**_ID, "description": "Its code (PKS-2026-007)."},
+        "grantee": {**_ID, "description": "The organisation given access."},
+        "scope": _SCOPE,
+        "rights": _rights_in_schema(nullable=False),
+        "legal_basis": {**_text_in(200), "description": "The MoU/PKS reference."},
+        "valid_from": {**_instant_in(nullable=True), "description": "Now when left out."},
+        "valid_until": {**_instant_in(nullable=True), "description": "Until revoked if left out."},
+    },
+    "additionalProperties": False,
+}
+GRANT: Final = component(
+    "CctvGrant",
+    {
+        "type": "object",
+        "description": "Time-bound access to the owner's cameras near an incident.",
+        "required": [
+            "id",
+            "case_number",
+            "reason",
+            "owner",
+            "organisation",
+            "requested_by",
+            "approved_by",
+            "center",
+            "radius_m",
+            "cameras",
+            "rights",
+            "footage_from",
+            "footage_until",
+            "granted_at",
+            "expires_at",
+            "revoked_at",
+            "revoked_by",
+            "revoke_reason",
+            "in_force",
+        ],
+        "properties": {
+            "id": {"type": "integer"},
+            "case_number": _TEXT,
+            "reason": _TEXT,
+            "owner": _TEXT,
+            "organisation": _TEXT,
+            "requested_by": _TEXT,
+            "approved_by": _TEXT,
+            "center": _NULLABLE_POINT,
+            "radius_m": {"type": "integer"},
+            "cameras": {"type": "array", "items": _TEXT},
+            "rights": _RIGHTS_OUT,
+            "footage_from": _INSTANT,
+            "footage_until": _INSTANT,
+            "granted_at": _INSTANT,
+            "expires_at": _INSTANT,
+            "revoked_at": _NULLABLE_INSTANT,
+            "revoked_by": _NULLABLE_TEXT,
+            "revoke_reason": _NULLABLE_TEXT,
+            "in_force": {"type": "boolean"},
+        },
+    },
+)
+_CENTER_ERROR: Final = "must be {lat, lon} or a GeoJSON Point"
+_CENTER_IN: Final[Schema] = {
+    "type": ["object", "null"],
+    "description": "The incident's place: {lat, lon}, or a GeoJSON Point.",
+    "x-error": _CENTER_ERROR,
+    "if": {"type": "object", "required": ["type"]},
+    "then": {
+        "required": ["coordinates"],
+        "properties": {
+            "type": {"const": "Point", "x-error": "must be 'Point'"},
+            "coordinates": {
+                "type": "array",
+                "prefixItems": [
+                    {"type": "number", "minimum": -180, "maximum": 180},
+                    {"type": "number", "minimum": -90, "maximum": 90},
+                ],
+                "minItems": 2,
+                "maxItems": 3,
+                "x-error": "must be [longitude, latitude]",
+            },
+        },
+    },
+    "else": {
+        "required": ["lat", "lon"],
+        "properties": {
+            "lat": {
+                "type": "number",
+                "minimum": -90,
+                "maximum": 90,
+                "x-error": "must be a latitude, -90 to 90",
+            },
+            "lon": {
+                "type": "number",
+                "minimum": -180,
+                "maximum": 180,
+                "x-error": "must be a longitude, -180 to 180",
+            },
+        },
+        "additionalProperties": False,
+    },
+}
+_MAX_HOURS: Final = 24 * MAX_GRANT_DAYS
+_GRANT_IN: Final[Schema] = {
+    "type": "object",
+    "description": "Give `expires_at` or `hours`, not both; `center` or `cameras` (or both).",
+    "required": [
+        "case_number",
+        "reason",
+        "organisation",
+        "requested_by",
+        "footage_from",
+        "footage_until",
+    ],
+    "properties": {
+        "case_number": {**_text_in(100), "description": "The police report or case number."},
+        "reason": {**_text_in(500), "description": "Why access is needed."},
+        "organisation": {**_ID, "description": "The organisation given access."},
+        "requested_by": {**_ID, "description": "The requesting officer's account."},
+        "center": _CENTER_IN,
+        "radius_m": {
+            "type": ["integer", "null"],
+            "minimum": 1,
+            "maximum": MAX_GRANT_RADIUS_M,
+            "description": "Cameras this close to center are covered (500 when left out).",
+            "x-error": f"must be whole metres from 1 to {MAX_GRANT_RADIUS_M}",
+        },
+        "cameras": {
+            "type": ["array", "null"],
+            "items": _ID,
+            "description": "Cameras of the owner named outright.",
+            "x-error": "must be a list of text",
+        },
+        "footage_from": {**_instant_in(nullable=False), "description": "The incident's start."},
+        "footage_until": {**_instant_in(nullable=False), "description": "The incident's end."},
+        "expires_at": {**_instant_in(nullable=True), "description": "When access ends."},
+        "hours": {
+            "type": ["number", "null"],
+            "exclusiveMinimum": 0,
+            "maximum": _MAX_HOURS,
+            "description": f"Or: access ends this many hours from now (at most {_MAX_HOURS}).",
+            "x-error": f"must be a number of hours, more than 0 and at most {_MAX_HOURS}",
+        },
+        "rights": {
+            **_rights_in_schema(nullable=True),
+            "description": "live, playback, snapshot and export when left out.",
+        },
+    },
+    "additionalProperties": False,
+    "dependentSchemas": {
+        "expires_at": {
+            "properties": {"hours": {"not": {}, "x-error": "give expires_at or hours, not both"}}
+        }
+    },
+    "if": {"not": {"required": ["hours"]}},
+    "then": {"required": ["expires_at"]},
+}
+_REASON_IN: Final[Schema] = {
+    "type": "object",
+    "required": ["reason"],
+    "properties": {"reason": {**_text_in(500, "say why, in 1-500 characters")}},
+    "additionalProperties": False,
+}
+_STREAM_IN: Final[Schema] = {
+    "type": "object",
+    "properties": {
+        "profile": {
+            "type": ["string", "null"],
+            "pattern": r"\S",
+            "description": "A stream profile's token (the camera's first when left out).",
+            "x-error": "must be text",
+        }
+    },
+    "additionalProperties": False,
+}
+ACCESS_RECORD: Final = component(
+    "CctvAccessRecord",
+    {
+        "type": "object",
+        "description": "A recorded decision, naming its audit-log entry.",
+        "required": [
+            "audit_seq",
+            "at",
+            "account",
+            "organisation",
+            "camera",
+            "right",
+            "allowed",
+            "basis",
+            "agreement",
+            "grant",
+            "case_number",
+            "reason",
+        ],
+        "properties": {
+            "audit_seq": {"type": "integer"},
+            "at": _INSTANT,
+            "account": _TEXT,
+            "organisation": _NULLABLE_TEXT,
+            "camera": _TEXT,
+            "right": {"enum": _RIGHTS},
+            "allowed": {"type": "boolean"},
+            "basis": _BASIS,
+            "agreement": _NULLABLE_TEXT,
+            "grant": {"type": ["integer", "null"]},
+            "case_number": _NULLABLE_TEXT,
+            "reason": _TEXT,
+        },
+    },
+)
+_CAMERA_ID: Final = Param("camera_id", _ID, "The camera's id.", where="path")
+_NO_STORE: Final = {"Cache-Control": "no-store: the answer is not to be cached."}
+
+
 # --- cameras ---------------------------------------------------------------------------------
 
 
 @cctv.get("/cameras")
+@operation(
+    "List the cameras the caller may use",
+    tag="cctv",
+    query=(
+        Param(
+            "right",
+            {"enum": _RIGHTS, "x-error": "must be one of " + ", ".join(Right)},
+            "Only cameras the caller has this right on.",
+        ),
+        Param("city", _ID, "Only this city's cameras (a key limited to a city: its own)."),
+    ),
+    answers={
+        200: Answer("The cameras, with the caller's rights.", {"type": "array", "items": CAMERA})
+    },
+)
 def list_cameras() -> Response:
     """The cameras the caller may use (with ``right``: that right), with the caller's rights."""
     caller = _caller()
@@ -434,6 +902,13 @@ def list_cameras() -> Response:
 
 
 @cctv.get("/cameras/<camera_id>")
+@operation(
+    "One camera",
+    tag="cctv",
+    path=(_CAMERA_ID,),
+    answers={200: Answer("The camera, with the caller's rights.", CAMERA)},
+    errors=(400, 404),  # 400: a malformed camera id
+)
 def get_camera(camera_id: str) -> Response:
     """One camera the caller has some right on (404 unknown, 403 with the reason otherwise)."""
     caller = _caller()
@@ -449,6 +924,25 @@ def get_camera(camera_id: str) -> Response:
 
 
 @cctv.post("/cameras/<camera_id>/stream")
+@operation(
+    "Hand out a camera's live stream (decided and recorded)",
+    tag="cctv",
+    path=(_CAMERA_ID,),
+    body=_STREAM_IN,
+    body_optional=True,
+    answers={
+        200: Answer(
+            "The stream's URI and the recorded decision.",
+            {
+                "type": "object",
+                "required": ["uri", "profile", "decision"],
+                "properties": {"uri": _TEXT, "profile": _TEXT, "decision": DECISION},
+            },
+            headers=_NO_STORE,
+        )
+    },
+    errors=(404,),
+)
 def stream(camera_id: str) -> Response:
     """The live stream's URI, after a recorded ``live`` decision; body ``{"profile": ...}``."""
     caller = _caller(active=False)
@@ -473,6 +967,20 @@ def _failure(error: DeviceError) -> str:
 
 
 @cctv.post("/cameras/<camera_id>/snapshot")
+@operation(
+    "Take a snapshot now (decided and recorded)",
+    tag="cctv",
+    path=(_CAMERA_ID,),
+    answers={
+        200: Answer(
+            "The picture.",
+            None,
+            media=("image/jpeg",),
+            headers={"X-Audit-Seq": "The audit entry that records the decision.", **_NO_STORE},
+        )
+    },
+    errors=(400, 502),  # 400: a malformed camera id
+)
 def snapshot(camera_id: str) -> Response:
     """A JPEG taken now, after a recorded ``snapshot`` decision (``X-Audit-Seq`` names it)."""
     caller = _caller(active=False)
@@ -494,6 +1002,11 @@ def snapshot(camera_id: str) -> Response:
 
 
 @cctv.get("/agreements")
+@operation(
+    "List the agreements of the caller's organisation",
+    tag="cctv",
+    answers={200: Answer("The agreements.", {"type": "array", "items": AGREEMENT})},
+)
 def list_agreements() -> Response:
     """Agreements the caller's organisation owns or was given (admins)."""
     caller = _caller(AccountRole.ADMIN)
@@ -503,6 +1016,13 @@ def list_agreements() -> Response:
 
 
 @cctv.post("/agreements")
+@operation(
+    "Make a sharing agreement",
+    tag="cctv",
+    body=_AGREEMENT_IN,
+    answers={201: Answer("The agreement as made.", AGREEMENT)},
+    errors=(409,),
+)
 def create_agreement() -> tuple[Response, int]:
     """Share the caller's organisation's cameras with another (an admin of the owner)."""
     caller = _caller(AccountRole.ADMIN)
@@ -531,6 +1051,14 @@ def _reason() -> str:
 
 
 @cctv.post("/agreements/<agreement_id>/revoke")
+@operation(
+    "Revoke an agreement",
+    tag="cctv",
+    path=(Param("agreement_id", _ID, "The agreement's code.", where="path"),),
+    body=_REASON_IN,
+    answers={200: Answer("The agreement, revoked.", AGREEMENT)},
+    errors=(404,),
+)
 def revoke_agreement(agreement_id: str) -> Response:
     """End an agreement now (an admin of either side); body ``{"reason": ...}``."""
     caller = _caller(AccountRole.ADMIN)
@@ -546,6 +1074,19 @@ def revoke_agreement(agreement_id: str) -> Response:
 
 
 @cctv.get("/grants")
+@operation(
+    "List the incident grants of the caller's organisation",
+    tag="cctv",
+    query=(
+        Param("case_number", _TEXT, "Only grants for this case."),
+        Param(
+            "in_force",
+            {"type": "boolean", "x-error": "must be true or false"},
+            "Only grants in force now (true) or not (false).",
+        ),
+    ),
+    answers={200: Answer("The grants.", {"type": "array", "items": GRANT})},
+)
 def list_grants() -> Response:
     """Grants on the caller's organisation's cameras or given to it (admins)."""
     caller = _caller(AccountRole.ADMIN)
@@ -575,6 +1116,12 @@ _GRANT_FIELDS: Final = {
 
 
 @cctv.post("/grants")
+@operation(
+    "Open cameras near an incident to another organisation",
+    tag="cctv",
+    body=_GRANT_IN,
+    answers={201: Answer("The grant as made, with its id.", GRANT)},
+)
 def create_grant() -> tuple[Response, int]:
     """Open the caller's organisation's cameras near an incident to another organisation."""
     caller = _caller(AccountRole.ADMIN)
@@ -618,6 +1165,16 @@ def create_grant() -> tuple[Response, int]:
 
 
 @cctv.post("/grants/<int:grant_id>/revoke")
+@operation(
+    "Revoke an incident grant",
+    tag="cctv",
+    path=(
+        Param("grant_id", {"type": "integer", "minimum": 0}, "The grant's number.", where="path"),
+    ),
+    body=_REASON_IN,
+    answers={200: Answer("The grant, revoked.", GRANT)},
+    errors=(404,),
+)
 def revoke_grant(grant_id: int) -> Response:
     """End a grant now (an admin of either side); body ``{"reason": ...}``."""
     caller = _caller(AccountRole.ADMIN)
@@ -630,6 +1187,25 @@ def revoke_grant(grant_id: int) -> Response:
 
 
 @cctv.get("/access-report")
+@operation(
+    "The access report",
+    tag="cctv",
+    query=(
+        *PAGE,
+        Param("camera", _ID, "Only decisions on this camera."),
+        Param("organisation", _ID, "Only decisions for this organisation."),
+        Param("account", _ID, "Only this account's decisions."),
+        Param("incident", _TEXT, "Only decisions under this grant (its number or case number)."),
+        Param("since", {**_INSTANT, "x-error": _INSTANT_ERROR}, "From this time (inclusive)."),
+        Param("until", {**_INSTANT, "x-error": _INSTANT_ERROR}, "Before this time."),
+        Param(
+            "allowed",
+            {"type": "boolean", "x-error": "must be true or false"},
+            "Only allowed (true) or denied (false) decisions.",
+        ),
+    ),
+    answers={200: Answer("A page of recorded decisions, oldest first.", paged(ACCESS_RECORD))},
+)
 def access_report() -> Response:
     """Recorded decisions, oldest first, paged: everything for auditors, their own for admins."""
     caller = _caller(AccountRole.AUDITOR, AccountRole.ADMIN)

@@ -31,6 +31,9 @@ class AppConfig:
         key_service: How to get an API key (discovery ``key_service``).
         cors_origins: Origins allowed to call the API from a browser (none by default).
         max_body_bytes: Requests with a larger body are refused with 413.
+        check_responses: Check every answer of an ``/api/`` endpoint against its OpenAPI
+            declaration and turn a mismatch into a 500 naming it (for test suites; it costs
+            time). Also turned on by the environment variable ``SMARTCITY_CHECK_RESPONSES=1``.
         access_log: Receives the access log's line for each request (JSON, no personal data,
             no keys); None sends them to the ``smartcity_kit.web.access`` logger instead.
     """
@@ -44,4 +47,5 @@ class AppConfig:
     key_service: str = "Ask the city's Diskominfo for an API key (open311-client role)."
     cors_origins: tuple[str, ...] = attrs.field(default=(), converter=_origins)
     max_body_bytes: int = 1_000_000
+    check_responses: bool = False
     access_log: Callable[[str], None] | None = attrs.field(default=None, eq=False, repr=False)

@@ -28,6 +28,7 @@ from smartcity_kit.errors import NotFoundError, PermissionDeniedError, Validatio
 from smartcity_kit.security import AccessPolicy, Camera, EventKind, FleetMonitor, OwnerKind
 from smartcity_kit.storage import ApiKey, ApiKeys, Role
 from smartcity_kit.web._auth import key_from
+from smartcity_kit.web._openapi import Answer, Param, Schema, component, operation
 
 __all__ = ["dashboard", "dashboard_page"]
 
@@ -54,6 +55,252 @@ WEEKS: Final = 12
 #: enterprises).
 SHOWN: Final = 10
 _STAFF: Final = (Role.ADMIN, Role.OPERATOR, Role.AUDITOR)
+
+
+# --- what the figures endpoint answers (/api/openapi.json) -----------------------------------
+
+_N: Final[Schema] = {"type": "integer", "minimum": 0}
+_SHARE: Final[Schema] = {"type": ["number", "null"], "minimum": 0, "maximum": 1}
+_DAYS: Final[Schema] = {"type": ["number", "null"], "minimum": 0}
+_TEXT: Final[Schema] = {"type": "string"}
+_WHEN: Final[Schema] = {"type": ["string", "null"], "format": "date-time"}
+_SERVICE_ROW: Final[Schema] = {
+    "type": "object",
+    "required": ["code", "name", "received", "resolved", "median_days", "on_time_share"],
+    "properties": {
+        "code": _TEXT,
+        "name": _TEXT,
+        "received": _N,
+        "resolved": _N,
+        "median_days": _DAYS,
+        "p90_days": _DAYS,
+        "on_time_share": _SHARE,
+    },
+}
+
+
+def _camera_row(key: str) -> Schema:
+    return {
+        "type": "object",
+        "required": [key, "cameras", "online", "offline", "unknown", "uptime_7d"],
+        "properties": {
+            key: _TEXT,
+            "cameras": _N,
+            "online": _N,
+            "offline": _N,
+            "unknown": _N,
+            "uptime_7d": _SHARE,
+        },
+    }
+
+
+_ECONOMY_ROW: Final[Schema] = {
+    "type": "object",
+    "required": ["enterprises", "members", "revenue", "surplus", "waste_grams", "waste_kg"],
+    "properties": {
+        "district": {"type": ["string", "null"]},
+        "sector": {"type": ["string", "null"]},
+        "enterprises": _N,
+        "members": _N,
+        "revenue": {"type": "integer", "description": "Whole rupiah."},
+        "surplus": {"type": "integer", "description": "Whole rupiah."},
+        "waste_grams": _N,
+        "waste_kg": {"type": "string", "description": "Kilograms, as a decimal text."},
+    },
+}
+FIGURES: Final = component(
+    "DashboardFigures",
+    {
+        "type": "object",
+        "description": "Everything the dashboard shows for one city and month.",
+        "required": ["city", "month", "as_of", "view", "public_service", "security", "economy"],
+        "properties": {
+            "city": {
+                "type": "object",
+                "required": ["slug", "name", "time_zone"],
+                "properties": {"slug": _TEXT, "name": _TEXT, "time_zone": _TEXT},
+            },
+            "month": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"},
+            "as_of": {"type": "string", "format": "date-time"},
+            "view": {"enum": ["public", "staff"]},
+            "public_service": {
+                "type": "object",
+                "required": [
+                    "received",
+                    "resolved",
+                    "median_days",
+                    "on_time_share",
+                    "by_agency",
+                    "by_district",
+                    "weekly",
+                    "overdue",
+                ],
+                "properties": {
+                    "received": _N,
+                    "resolved": _N,
+                    "median_days": _DAYS,
+                    "p90_days": _DAYS,
+                    "on_time_share": _SHARE,
+                    "by_agency": {"type": "array", "items": _SERVICE_ROW},
+                    "by_district": {"type": "array", "items": _SERVICE_ROW},
+                    "weekly": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": ["week_of", "received", "resolved"],
+                            "properties": {
+                                "week_of": {"type": "string", "format": "date"},
+                                "received": _N,
+                                "resolved": _N,
+                            },
+                        },
+                    },
+                    "overdue": {
+                        "type": "object",
+                        "required": ["count", "by_agency", "most_late"],
+                        "properties": {
+                            "count": _N,
+                            "by_agency": {"type": "object", "additionalProperties": _N},
+                            "most_late": {
+                                "type": "array",
+                                "description": "Staff only (empty in the public view).",
+                                "items": {
+                                    "type": "object",
+                                    "required": ["id", "service_code", "agency", "status", "due"],
+                                    "properties": {
+                                        "id": {"type": "integer"},
+                                        "service_code": _TEXT,
+                                        "service": _TEXT,
+                                        "agency": {"type": ["string", "null"]},
+                                        "agency_name": {"type": ["string", "null"]},
+                                        "status": _TEXT,
+                                        "district": {"type": ["string", "null"]},
+                                        "due": _WHEN,
+                                    },
+                                },
+                            },
+                        },
+                    },
+                },
+            },
+            "security": {
+                "type": "object",
+                "required": [
+                    "cameras",
+                    "online",
+                    "offline",
+                    "uptime_7d",
+                    "by_district",
+                    "by_owner",
+                    "recent_events",
+                    "down_longest",
+                    "map",
+                ],
+                "properties": {
+                    "cameras": _N,
+                    "online": _N,
+                    "offline": _N,
+                    "uptime_7d": _SHARE,
+                    "by_district": {"type": "array", "items": _camera_row("district")},
+                    "by_owner": {"type": "array", "items": _camera_row("owner_kind")},
+                    "recent_events": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": ["camera_id", "camera", "kind", "at"],
+                            "properties": {
+                                "camera_id": _TEXT,
+                                "camera": _TEXT,
+                                "kind": _TEXT,
+                                "at": _WHEN,
+                            },
+                        },
+                    },
+                    "down_longest": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": ["camera_id", "camera", "offline_since"],
+                            "properties": {
+                                "camera_id": _TEXT,
+                                "camera": _TEXT,
+                                "offline_since": _WHEN,
+                            },
+                        },
+                    },
+                    "map": {
+                        "type": "array",
+                        "description": "Public view: the city's own cameras only, no owner names.",
+                        "items": {
+                            "type": "object",
+                            "required": ["camera_id", "name", "lat", "lon", "owner_kind", "online"],
+                            "properties": {
+                                "camera_id": _TEXT,
+                                "name": _TEXT,
+                                "lat": {"type": "number", "minimum": -90, "maximum": 90},
+                                "lon": {"type": "number", "minimum": -180, "maximum": 180},
+                                "owner_kind": _TEXT,
+                                "owner": {"type": "string", "description": "Staff only."},
+                                "online": {"type": ["boolean", "null"]},
+                            },
+                        },
+                    },
+                },
+            },
+            "economy": {
+                "type": "object",
+                "required": [
+                    "period",
+                    "total",
+                    "top_enterprises",
+                    "by_sector",
+                    "by_district",
+                    "monthly",
+                ],
+                "properties": {
+                    "period": _TEXT,
+                    "total": _ECONOMY_ROW,
+                    "top_enterprises": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": ["enterprise", "name", "revenue"],
+                            "properties": {
+                                "enterprise": _TEXT,
+                                "name": _TEXT,
+                                "district": {"type": ["string", "null"]},
+                                "sector": _TEXT,
+                                "revenue": {"type": "integer"},
+                                "surplus": {"type": "integer"},
+                                "waste_grams": _N,
+                                "waste_kg": _TEXT,
+                            },
+                        },
+                    },
+                    "by_sector": {"type": "array", "items": _ECONOMY_ROW},
+                    "by_district": {"type": "array", "items": _ECONOMY_ROW},
+                    "monthly": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": ["month", "revenue", "active_enterprises"],
+                            "properties": {
+                                "month": _TEXT,
+                                "start": {"type": "string", "format": "date"},
+                                "end": {"type": "string", "format": "date"},
+                                "revenue": {"type": "integer"},
+                                "surplus": {"type": "integer"},
+                                "waste_grams": _N,
+                                "waste_kg": _TEXT,
+                                "active_enterprises": _N,
+                            },
+                        },
+                    },
+                },
+            },
+        },
+    },
+)
 
 
 def _metrics_json(metrics: Metrics) -> dict[str, Any]:
@@ -306,6 +553,29 @@ def _staff(city: str) -> bool:
 
 
 @dashboard.get("/<city>")
+@operation(
+    "The dashboard's figures for a city",
+    tag="dashboard",
+    auth="optional",
+    query=(
+        Param(
+            "month",
+            {
+                "type": "string",
+                "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])$",
+                "x-error": "must be a month, like 2026-11",
+            },
+            "The month (YYYY-MM); the city's current month by default.",
+        ),
+    ),
+    answers={
+        200: Answer(
+            "The figures: public without a key, more with a staff key of the city.",
+            FIGURES,
+            headers={"Cache-Control": "no-store for staff; public, max-age=10 otherwise"},
+        )
+    },
+)
 def figures(city: str) -> Response:
     """The dashboard's figures for a city (see the module's table)."""
     parts = current_app.extensions["smartcity"]

@@ -111,6 +111,7 @@ from smartcity_kit.core import (
 )
 from smartcity_kit.economy import (
     Account,
+    AccountType,
     Books,
     CityEconomy,
     Enterprise,
@@ -130,6 +131,7 @@ from smartcity_kit.economy import (
     PurchaseKind,
     SavingsKind,
     Sector,
+    ShuPool,
     ShuSplit,
     StockLevel,
     WasteBank,
@@ -141,6 +143,7 @@ from smartcity_kit.economy import (
 )
 from smartcity_kit.economy._city import GROUPINGS
 from smartcity_kit.economy._ledger import MAX_AMOUNT
+from smartcity_kit.economy._wastebank import MAX_GRAMS
 from smartcity_kit.errors import (
     FieldError,
     NotFoundError,
@@ -151,6 +154,7 @@ from smartcity_kit.errors import (
 from smartcity_kit.storage import ApiKey, ApiKeys, AuditLog, Role
 from smartcity_kit.web._api import _json_body, _page
 from smartcity_kit.web._auth import require
+from smartcity_kit.web._openapi import PAGE, Answer, Param, Schema, component, operation, paged
 
 __all__ = ["economy"]
 
@@ -416,22 +420,442 @@ def _stock_json(s: StockLevel) -> dict[str, Any]:
     return {"waste_type": s.waste_type, "grams": s.grams, "value": s.value.amount}
 
 
+# --- what the endpoints answer (checked in the tests; published at /api/openapi.json) --------
+
+_TEXT: Final[Schema] = {"type": "string"}
+_NULLABLE_TEXT: Final[Schema] = {"type": ["string", "null"]}
+_DAY_OUT: Final[Schema] = {"type": "string", "format": "date"}
+_NULLABLE_DAY_OUT: Final[Schema] = {"type": ["string", "null"], "format": "date"}
+_INSTANT: Final[Schema] = {"type": ["string", "null"], "format": "date-time"}
+_INT: Final[Schema] = {"type": "integer"}
+_COUNT: Final[Schema] = {"type": "integer", "minimum": 0}
+_NULLABLE_INT: Final[Schema] = {"type": ["integer", "null"]}
+
+
+def _record(properties: Mapping[str, Schema], description: str = "") -> Schema:
+    """An answer object whose properties are all always present."""
+    schema: Schema = {"type": "object"}
+    if description:
+        schema["description"] = description
+    schema["required"] = list(properties)
+    schema["properties"] = dict(properties)
+    return schema
+
+
+def _list_of(item: Schema) -> Schema:
+    return {"type": "array", "items": item}
+
+
+ENTERPRISE: Final = component(
+    "EconomyEnterprise",
+    {
+        **_record(
+            {
+                "id": _TEXT,
+                "city": _TEXT,
+                "name": _TEXT,
+                "address": _record(
+                    {
+                        "village": _TEXT,
+                        "district": _TEXT,
+                        "street": _NULLABLE_TEXT,
+                        "lorong": _NULLABLE_TEXT,
+                        "rt": _NULLABLE_INT,
+                        "rw": _NULLABLE_INT,
+                        "postal_code": _NULLABLE_TEXT,
+                    }
+                ),
+                "sector": {"enum": [s.value for s in Sector]},
+                "legal_form": {"enum": [f.value for f in LegalForm]},
+                "founded": _DAY_OUT,
+                "nib": _NULLABLE_TEXT,
+                "mentor_agency": _NULLABLE_TEXT,
+                "status": {"enum": [s.value for s in EnterpriseStatus]},
+            },
+            "A neighbourhood enterprise (BULo, cooperative, waste bank...).",
+        ),
+    },
+)
+#: One enterprise, with the last day its books are closed through (when they ever were).
+_ENTERPRISE_ONE: Final[Schema] = {
+    "allOf": [ENTERPRISE],
+    "properties": {"closed_through": _DAY_OUT},
+}
+_MEMBER_PROPERTIES: Final[dict[str, Schema]] = {
+    "enterprise": _TEXT,
+    "number": {"type": "integer", "minimum": 1},
+    "name": {
+        "type": "string",
+        "description": "Masked (A*** N***) unless the caller keeps the book.",
+    },
+    "nik": {"type": ["string", "null"], "description": "Masked unless revealed (admins)."},
+    "masked": _record({"name": {"type": "boolean"}, "nik": {"type": "boolean"}}),
+    "joined": _DAY_OUT,
+    "role": {"enum": [r.value for r in MemberRole]},
+    "left": _NULLABLE_DAY_OUT,
+}
+MEMBER: Final = component(
+    "EconomyMember", _record(_MEMBER_PROPERTIES, "A member; name and NIK masked for most callers.")
+)
+_MEMBER_WITH_SAVINGS: Final[Schema] = {
+    "allOf": [MEMBER],
+    "required": ["savings"],
+    "properties": {
+        "savings": {
+            "type": "object",
+            "description": "Whole rupiah held, per kind of savings.",
+            "required": [k.value for k in SavingsKind],
+            "properties": {k.value: _INT for k in SavingsKind},
+        }
+    },
+}
+ACCOUNT: Final = component(
+    "EconomyAccount",
+    _record(
+        {
+            "code": _TEXT,
+            "name": _TEXT,
+            "type": {"enum": [t.value for t in AccountType]},
+            "contra": {"type": "boolean"},
+            "debit_normal": {"type": "boolean"},
+            "savings": {"enum": [*(k.value for k in SavingsKind), None]},
+        },
+        "An account of the chart (SAK EMKM).",
+    ),
+)
+ENTRY: Final = component(
+    "EconomyEntry",
+    _record(
+        {
+            "id": {"type": "integer", "minimum": 1},
+            "enterprise": _TEXT,
+            "date": _DAY_OUT,
+            "kind": {"enum": [k.value for k in EntryKind]},
+            "description": _TEXT,
+            "total": _COUNT,
+            "reverses": _NULLABLE_INT,
+            "posted_at": _INSTANT,
+            "posted_by": _NULLABLE_TEXT,
+            "lines": _list_of(
+                _record(
+                    {
+                        "account": _TEXT,
+                        "debit": _COUNT,
+                        "credit": _COUNT,
+                        "member": _NULLABLE_INT,
+                        "memo": _NULLABLE_TEXT,
+                    }
+                )
+            ),
+        },
+        "A posted journal entry; amounts in whole rupiah, members by number.",
+    ),
+)
+CLOSING: Final = component(
+    "EconomyClosing",
+    _record(
+        {
+            "enterprise": _TEXT,
+            "start": _DAY_OUT,
+            "through": _DAY_OUT,
+            "entry": _NULLABLE_INT,
+            "result": _INT,
+            "closed_at": _INSTANT,
+            "closed_by": _NULLABLE_TEXT,
+        },
+        "A closing of the books (tutup buku) through a day.",
+    ),
+)
+_STATEMENT_LINE: Final = _record(
+    {
+        "label": _TEXT,
+        "code": _NULLABLE_TEXT,
+        "amount": _INT,
+        "previous": _NULLABLE_INT,
+        "level": _COUNT,
+        "total": {"type": "boolean"},
+        "heading": {"type": "boolean"},
+    }
+)
+_LINES: Final = _list_of(_STATEMENT_LINE)
+_PERIOD_OUT: Final = _record({"start": _DAY_OUT, "end": _DAY_OUT, "label": _TEXT})
+STATEMENTS: Final = component(
+    "EconomyStatements",
+    _record(
+        {
+            "title": _TEXT,
+            "enterprise": _record({"id": _TEXT, "city": _TEXT, "name": _TEXT}),
+            "period": _PERIOD_OUT,
+            "generated_at": {"type": "string", "format": "date-time"},
+            "balanced": {"type": "boolean"},
+            "balance_sheet": _record(
+                {
+                    "title": _TEXT,
+                    "as_of": _DAY_OUT,
+                    "previous_as_of": _DAY_OUT,
+                    "assets": _LINES,
+                    "liabilities": _LINES,
+                    "equity": _LINES,
+                    "total_assets": _INT,
+                    "total_liabilities": _INT,
+                    "total_equity": _INT,
+                    "total_liabilities_and_equity": _INT,
+                    "balanced": {"type": "boolean"},
+                }
+            ),
+            "income_statement": _record(
+                {
+                    "title": _TEXT,
+                    "period": _PERIOD_OUT,
+                    "revenue": _LINES,
+                    "cost_of_sales": _LINES,
+                    "expenses": _LINES,
+                    "total_revenue": _INT,
+                    "total_cost_of_sales": _INT,
+                    "gross_profit": _INT,
+                    "total_expenses": _INT,
+                    "net_income": _INT,
+                }
+            ),
+            "notes": _record(
+                {
+                    "title": _TEXT,
+                    "entity": _record(
+                        {
+                            "id": _TEXT,
+                            "name": _TEXT,
+                            "legal_form": _TEXT,
+                            "sector": _TEXT,
+                            "address": _TEXT,
+                            "nib": _NULLABLE_TEXT,
+                            "founded": _DAY_OUT,
+                            "mentor_agency": _NULLABLE_TEXT,
+                            "members": _COUNT,
+                        }
+                    ),
+                    "basis": _TEXT,
+                    "policies": _list_of(_TEXT),
+                    "details": _list_of(
+                        _record(
+                            {
+                                "number": {"type": "integer", "minimum": 1},
+                                "title": _TEXT,
+                                "lines": _LINES,
+                            }
+                        )
+                    ),
+                    "closed_through": _NULLABLE_DAY_OUT,
+                }
+            ),
+        },
+        "Financial statements to SAK EMKM: balance sheet, income statement, notes.",
+    ),
+)
+_POOLS: Final = [p.value for p in ShuPool]
+SHU: Final = component(
+    "EconomyShu",
+    _record(
+        {
+            "enterprise": _TEXT,
+            "year": _INT,
+            "surplus": _INT,
+            "member_surplus": _INT,
+            "non_member_surplus": _INT,
+            "split": {
+                "type": "object",
+                "description": "Percent per pool, as text.",
+                "required": _POOLS,
+                "properties": dict.fromkeys(_POOLS, _TEXT),
+            },
+            "pools": {
+                "type": "object",
+                "description": "Whole rupiah per pool.",
+                "properties": dict.fromkeys(_POOLS, _INT),
+            },
+            "members": _list_of(
+                _record(
+                    {
+                        "member": _INT,
+                        "transactions": _INT,
+                        "savings": _INT,
+                        "business": _INT,
+                        "capital": _INT,
+                        "total": _INT,
+                    }
+                )
+            ),
+            "adjustments": _list_of(_record({"stage": _TEXT, "recipient": _TEXT, "rupiah": _INT})),
+        },
+        "A year's SHU (cooperative surplus) as shared; members by number.",
+    ),
+)
+WASTE_TYPE: Final = component(
+    "EconomyWasteType", _record({"code": _TEXT, "name": _TEXT}, "A waste type the bank takes.")
+)
+WASTE_PRICE: Final = component(
+    "EconomyWastePrice",
+    _record(
+        {
+            "waste_type": _TEXT,
+            "effective_from": _DAY_OUT,
+            "buy_per_kg": _INT,
+            "sell_per_kg": _NULLABLE_INT,
+        },
+        "A price per kilogram in whole rupiah, from a day.",
+    ),
+)
+_PRICED_ITEM: Final = _record(
+    {"waste_type": _TEXT, "grams": _COUNT, "price_per_kg": _INT, "value": _INT}
+)
+WASTE_DEPOSIT: Final = component(
+    "EconomyWasteDeposit",
+    _record(
+        {
+            "entry": _INT,
+            "enterprise": _TEXT,
+            "member": _INT,
+            "date": _DAY_OUT,
+            "items": _list_of(_PRICED_ITEM),
+            "total": _INT,
+        },
+        "Waste a member brought, priced; its value went to their waste savings.",
+    ),
+)
+WASTE_SALE: Final = component(
+    "EconomyWasteSale",
+    _record(
+        {
+            "entry": _INT,
+            "enterprise": _TEXT,
+            "date": _DAY_OUT,
+            "buyer": _TEXT,
+            "items": _list_of(_PRICED_ITEM),
+            "amount": _INT,
+            "cost": _INT,
+        },
+        "Waste the bank sold on.",
+    ),
+)
+WASTE_STOCK: Final = component(
+    "EconomyWasteStock",
+    _record(
+        {"waste_type": _TEXT, "grams": _INT, "value": _INT},
+        "The waste of one type in store, at cost.",
+    ),
+)
+_FIGURES: Final = {
+    "revenue": _INT,
+    "surplus": _INT,
+    "waste_grams": _COUNT,
+    "waste_kg": {"type": "string", "description": "Kilograms, as exact decimal text."},
+}
+CITY_OVERVIEW: Final = component(
+    "EconomyCityOverview",
+    _record(
+        {
+            "city": _TEXT,
+            "period": _record({"start": _DAY_OUT, "end": _DAY_OUT}),
+            "group_by": _list_of({"enum": list(GROUPINGS)}),
+            "rows": _list_of(
+                _record(
+                    {
+                        "district": _NULLABLE_TEXT,
+                        "sector": _NULLABLE_TEXT,
+                        "enterprises": _COUNT,
+                        "members": _COUNT,
+                        **_FIGURES,
+                    }
+                )
+            ),
+            "total": _record(
+                {
+                    "district": _NULLABLE_TEXT,
+                    "sector": _NULLABLE_TEXT,
+                    "enterprises": _COUNT,
+                    "members": _COUNT,
+                    **_FIGURES,
+                }
+            ),
+            "trend": _list_of(
+                _record(
+                    {
+                        "month": _TEXT,
+                        "start": _DAY_OUT,
+                        "end": _DAY_OUT,
+                        **_FIGURES,
+                        "active_enterprises": _COUNT,
+                    }
+                )
+            ),
+        },
+        "The city's figures by kecamatan and sector, with the monthly trend (no names).",
+    ),
+)
+_LOCATION: Final = {"Location": "Where the new thing is read."}
+
+
 # --- JSON in ---------------------------------------------------------------------------------
 
 _Reader = Callable[[Any], Any]
+_Spec = Mapping[str, tuple[_Reader, bool]]
+
+#: The JSON Schema of what each reader takes (see :func:`_body`); registered where it is made.
+_SCHEMAS: Final[dict[_Reader, Schema]] = {}
 
 
-def _fields(spec: Mapping[str, tuple[_Reader, bool]], *, optional: bool = False) -> dict[str, Any]:
+def _described(schema: Schema, read: _Reader) -> _Reader:
+    """``read``, with ``schema`` as the JSON Schema of the values it takes."""
+    _SCHEMAS[read] = schema
+    return read
+
+
+def _nullable(schema: Schema) -> Schema:
+    """``schema`` also taking null (an optional field sent as null counts as left out)."""
+    if "enum" in schema:
+        return {**schema, "enum": [*schema["enum"], None]}
+    kind = schema["type"]
+    kinds = [kind] if isinstance(kind, str) else list(kind)
+    return {**schema, "type": [*kinds, "null"]}
+
+
+def _body(spec: _Spec, description: str = "") -> Schema:
+    """The JSON Schema of a body read by ``spec``: an object of those fields and no others."""
+    schema: Schema = {"type": "object"}
+    if description:
+        schema["description"] = description
+    required = [name for name, (_, needed) in spec.items() if needed]
+    if required:
+        schema["required"] = required
+    schema["properties"] = {
+        name: _SCHEMAS[read] if needed else _nullable(_SCHEMAS[read])
+        for name, (read, needed) in spec.items()
+    }
+    schema["additionalProperties"] = False
+    return schema
+
+
+def _fields(spec: _Spec, *, optional: bool = False) -> dict[str, Any]:
     """The body's fields read by ``spec`` (name: reader, required), the absent ones left out.
+
+    The body is checked against the endpoint's schema first; the readers then check every
+    field as before, so one answer names every problem (a reader's message where both speak
+    of the same field).
 
     Raises:
         ValidationError: The body is not a JSON object, holds other fields, or fields are wrong;
             one problem per field.
     """
+    declared: Sequence[FieldError] = ()
     if optional and not request.get_data(cache=True):
         data: dict[str, Any] = {}
     else:
-        data = _json_body()
+        try:
+            data = _json_body()
+        except ValidationError as e:
+            found = request.get_json(silent=True)
+            if not isinstance(found, dict):
+                raise
+            data, declared = found, e.errors
     problems = [FieldError(name, "is not a field here") for name in sorted(set(data) - set(spec))]
     values: dict[str, Any] = {}
     for name, (read, required) in spec.items():
@@ -447,6 +871,8 @@ def _fields(spec: Mapping[str, tuple[_Reader, bool]], *, optional: bool = False)
                 FieldError(p.path if p.path.startswith(name) else name, p.message)
                 for p in error.errors
             )
+    named = {p.path for p in problems}
+    problems.extend(p for p in declared if p.path not in named)
     if problems:
         raise ValidationError(problems)
     return values
@@ -456,7 +882,9 @@ def _fail(message: str) -> ValidationError:
     return ValidationError.single("", message)
 
 
-def _text(max_len: int) -> _Reader:
+def _text(max_len: int, pattern: str = r"\S") -> _Reader:
+    """Non-empty text of at most ``max_len`` characters (``pattern``: its published form)."""
+
     def read(value: Any) -> str:
         if not isinstance(value, str) or not value.strip():
             raise _fail("must be non-empty text")
@@ -464,7 +892,8 @@ def _text(max_len: int) -> _Reader:
             raise _fail(f"must be at most {max_len} characters")
         return value
 
-    return read
+    schema = {"type": "string", "minLength": 1, "maxLength": max_len, "pattern": pattern}
+    return _described(schema, read)
 
 
 def _whole(value: Any, low: int, high: int, what: str) -> int:
@@ -518,7 +947,7 @@ def _choice(kind: type[Any]) -> _Reader:
             return kind(value)
         raise _fail(f"must be one of {names}")
 
-    return read
+    return _described({"enum": [k.value for k in kind]}, read)
 
 
 def _region(level: RegionLevel, example: str) -> _Reader:
@@ -672,6 +1101,127 @@ def _split(value: Any) -> ShuSplit:
     return ShuSplit.from_percent(value)
 
 
+# --- what the readers take, as JSON Schema (checked first; published at /api/openapi.json) ---
+
+_DAY_SHAPE: Final = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+#: A day, as :func:`_day` reads it (and the query parameters that take a day).
+_DAY_SCHEMA: Final[Schema] = {
+    "type": "string",
+    "description": "A day, YYYY-MM-DD, in the years 1900 to 2999.",
+    "pattern": _DAY_SHAPE,
+    "x-error": "must be a date (YYYY-MM-DD)",
+    "if": {"pattern": _DAY_SHAPE},
+    "then": {
+        "allOf": [
+            {"format": "date", "x-error": "must be a real date (YYYY-MM-DD)"},
+            {"pattern": "^(19|2[0-9])", "x-error": _YEARS},
+        ]
+    },
+}
+_ID_SCHEMA: Final[Schema] = {"type": "integer", "minimum": 1, "maximum": _MAX_ID}
+_AMOUNT_SCHEMA: Final[Schema] = {
+    "type": "integer",
+    "minimum": 1,
+    "maximum": MAX_AMOUNT,
+    "description": "Whole rupiah, as a JSON integer.",
+}
+_LINE_AMOUNT: Final[Schema] = {"type": ["integer", "null"], "minimum": 0, "maximum": MAX_AMOUNT}
+_ACCOUNT_CODE: Final[Schema] = {
+    "type": "string",
+    "pattern": "^[1-6][0-9]{3,7}$",
+    "description": "4 to 8 digits; the first (1-6) is the account's group.",
+}
+_WASTE_CODE: Final[Schema] = {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{1,31}$"}
+_SEP: Final = r"[\s.-]"
+#: A kecamatan code, dotted (73.71.10), spaced or plain (737110).
+_DISTRICT_PATTERN: Final = (
+    rf"^{_SEP}*[0-9]{{2}}{_SEP}+[0-9]{{2}}{_SEP}+[0-9]{{2}}{_SEP}*$|^\s*[0-9]{{6}}\s*$"
+)
+_VILLAGE_PATTERN: Final = (
+    rf"^{_SEP}*[0-9]{{2}}{_SEP}+[0-9]{{2}}{_SEP}+[0-9]{{2}}{_SEP}+[0-9]{{4}}{_SEP}*$"
+    r"|^\s*[0-9]{10}\s*$"
+)
+
+
+def _optional_text(max_len: int) -> Schema:
+    return {"type": ["string", "null"], "minLength": 1, "maxLength": max_len, "pattern": r"\S"}
+
+
+_SCHEMAS.update(
+    {
+        _amount: _AMOUNT_SCHEMA,
+        _number: {**_ID_SCHEMA, "description": "A member number."},
+        _year: {"type": "integer", "minimum": _FIRST_DAY.year, "maximum": _LAST_DAY.year},
+        _day: _DAY_SCHEMA,
+        _flag: {"type": "boolean"},
+        _code: _ACCOUNT_CODE,
+        _nik: {"type": "string", "description": "The NIK (16 digits), as text."},
+        _nib: {"type": "string", "description": "The NIB (13 digits), as text."},
+        _address: {
+            "type": "object",
+            "required": ["village"],
+            "properties": {
+                "village": {
+                    "type": "string",
+                    "pattern": _VILLAGE_PATTERN,
+                    "description": "The kelurahan or desa code, e.g. 73.71.03.1001.",
+                },
+                "street": _optional_text(200),
+                "lorong": _optional_text(100),
+                "rt": {"type": ["integer", "null"], "minimum": 1, "maximum": 999},
+                "rw": {"type": ["integer", "null"], "minimum": 1, "maximum": 999},
+                "postal_code": {"type": ["string", "null"], "pattern": "^[1-9][0-9]{4}$"},
+            },
+            "additionalProperties": False,
+        },
+        _lines: {
+            "type": "array",
+            "minItems": 2,
+            "description": "The lines; each has either a debit or a credit above 0.",
+            "items": {
+                "type": "object",
+                "required": ["account"],
+                "properties": {
+                    "account": _ACCOUNT_CODE,
+                    "debit": _LINE_AMOUNT,
+                    "credit": _LINE_AMOUNT,
+                    "member": {**_ID_SCHEMA, "type": ["integer", "null"]},
+                    "memo": _optional_text(200),
+                },
+                "additionalProperties": False,
+            },
+        },
+        _items: {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["waste_type", "grams"],
+                "properties": {
+                    "waste_type": _WASTE_CODE,
+                    "grams": {"type": "integer", "minimum": 1, "maximum": MAX_GRAMS},
+                },
+                "additionalProperties": False,
+            },
+        },
+        _split: {
+            "type": "object",
+            "description": "Percent per pool (text with at most 2 decimals, or a whole number); "
+            "pools left out get 0%; they add up to 100.",
+            "properties": {
+                pool.value: {
+                    "type": ["string", "integer"],
+                    "minimum": 0,
+                    "pattern": r"^\s*[0-9]+(\.[0-9]{1,2})?\s*$",
+                }
+                for pool in ShuPool
+            },
+            "additionalProperties": False,
+        },
+    }
+)
+
+
 def _arg(name: str, read: _Reader, problems: list[FieldError]) -> Any:
     """The query parameter ``name`` read by ``read`` (None when absent; problems are kept)."""
     value = request.args.get(name)
@@ -732,10 +1282,51 @@ def _books_fields(error: ValidationError) -> ValidationError:
     return ValidationError(fields)
 
 
+# --- query parameters ------------------------------------------------------------------------
+
+_PERIOD_PATTERN: Final = (
+    r"^\s*([0-9]{4}(-(0[1-9]|1[0-2])|-[Qq][1-4])?"
+    r"|[0-9]{4}-[0-9]{2}-[0-9]{2}(/|\.\.)[0-9]{4}-[0-9]{2}-[0-9]{2})\s*$"
+)
+_PERIOD_PARAM: Final = Param(
+    "period",
+    {
+        "type": "string",
+        "pattern": _PERIOD_PATTERN,
+        "x-error": "must be a year (2026), a month (2026-03), a quarter (2026-Q2) or a range "
+        "(2026-01-01/2026-06-30)",
+    },
+    "2026, 2026-03, 2026-Q2 or 2026-01-01/2026-06-30, in the years 1900 to 2999 "
+    "(the current year when left out).",
+)
+_SECTOR_PARAM: Final = Param("sector", {"enum": [s.value for s in Sector]}, "Only this sector.")
+
+
+def _day_param(name: str, description: str) -> Param:
+    return Param(name, _DAY_SCHEMA, description)
+
+
+def _district_param(message: str) -> Param:
+    schema = {"type": "string", "pattern": _DISTRICT_PATTERN, "x-error": message}
+    return Param("district", schema, "Only this kecamatan (e.g. 73.71.10).")
+
+
 # --- enterprises -----------------------------------------------------------------------------
 
 
 @economy.get("/enterprises")
+@operation(
+    "List enterprises",
+    tag="economy",
+    query=(
+        *PAGE,
+        Param("city", {"type": "string"}, "Only this city's (a city key sees its own only)."),
+        _district_param("must be a district code such as 73.71.10"),
+        _SECTOR_PARAM,
+        Param("status", {"enum": [s.value for s in EnterpriseStatus]}, "Only this status."),
+    ),
+    answers={200: Answer("A page of enterprises, by id.", paged(ENTERPRISE))},
+)
 def list_enterprises() -> Response:
     """Enterprises by id; an operator sees its own, a city key its city's."""
     key = _caller()
@@ -760,7 +1351,7 @@ def list_enterprises() -> Response:
 
 
 _ENTERPRISE: Final = {
-    "id": (_text(64), True),
+    "id": (_text(64, "^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$"), True),
     "city": (_text(64), False),
     "name": (_text(200), True),
     "address": (_address, True),
@@ -774,6 +1365,13 @@ _ENTERPRISE: Final = {
 
 
 @economy.post("/enterprises")
+@operation(
+    "Register an enterprise",
+    tag="economy",
+    body=_body(_ENTERPRISE, "The city may be left out by a key limited to one city."),
+    answers={201: Answer("The enterprise as registered.", ENTERPRISE, headers=_LOCATION)},
+    errors=(409,),
+)
 def register_enterprise() -> tuple[Response, int]:
     """Register an enterprise with the SAK EMKM chart of accounts (admins)."""
     key = _caller(Role.ADMIN)
@@ -789,6 +1387,11 @@ def register_enterprise() -> tuple[Response, int]:
 
 
 @economy.get("/enterprises/<enterprise_id>")
+@operation(
+    "Read an enterprise",
+    tag="economy",
+    answers={200: Answer("The enterprise.", _ENTERPRISE_ONE)},
+)
 def get_enterprise(enterprise_id: str) -> Response:
     """One enterprise, with the last day its books are closed through."""
     access = _access(enterprise_id)
@@ -796,11 +1399,21 @@ def get_enterprise(enterprise_id: str) -> Response:
     return jsonify(_enterprise_json(access.enterprise, closed_through=closed))
 
 
+_STATUS: Final = {"status": (_choice(EnterpriseStatus), True)}
+
+
 @economy.route("/enterprises/<enterprise_id>/status", methods=["POST", "PATCH"])
+@operation(
+    "Change an enterprise's status",
+    tag="economy",
+    body=_body(_STATUS),
+    answers={200: Answer("The enterprise as changed.", ENTERPRISE)},
+    errors=(409,),
+)
 def set_status(enterprise_id: str) -> Response:
     """Mark an enterprise active, dormant or dissolved (admins); body ``{"status": ...}``."""
     access = _access(enterprise_id, write=True, admin=True)
-    values = _fields({"status": (_choice(EnterpriseStatus), True)})
+    values = _fields(_STATUS)
     changed = _registry().set_status(access.id, values["status"], actor=access.actor)
     return jsonify(_enterprise_json(changed))
 
@@ -809,6 +1422,12 @@ def set_status(enterprise_id: str) -> Response:
 
 
 @economy.get("/enterprises/<enterprise_id>/members")
+@operation(
+    "List members",
+    tag="economy",
+    query=(*PAGE, _day_param("active_on", "Only those who belong on this day.")),
+    answers={200: Answer("A page of members, by number.", paged(MEMBER))},
+)
 def list_members(enterprise_id: str) -> Response:
     """Members by number (those belonging on ``active_on``, if given); names masked for some."""
     access = _access(enterprise_id)
@@ -836,6 +1455,13 @@ _NEW_MEMBER: Final = {
 
 
 @economy.post("/enterprises/<enterprise_id>/members")
+@operation(
+    "Enrol a member",
+    tag="economy",
+    body=_body(_NEW_MEMBER),
+    answers={201: Answer("The member with their number.", MEMBER, headers=_LOCATION)},
+    errors=(409,),
+)
 def add_member(enterprise_id: str) -> tuple[Response, int]:
     """Enrol a resident; the member number is the enterprise's next."""
     access = _access(enterprise_id, write=True)
@@ -848,6 +1474,18 @@ def add_member(enterprise_id: str) -> tuple[Response, int]:
 
 
 @economy.get("/enterprises/<enterprise_id>/members/<int:number>")
+@operation(
+    "Read a member",
+    tag="economy",
+    query=(
+        Param(
+            "reveal",
+            {"enum": ["nik"], "x-error": "may only be 'nik'"},
+            "`nik`: show the NIK in full (admins; written to the audit log).",
+        ),
+    ),
+    answers={200: Answer("The member with their savings.", _MEMBER_WITH_SAVINGS)},
+)
 def get_member(enterprise_id: str, number: int) -> Response:
     """One member with their savings of every kind; ``?reveal=nik`` (admins) shows the NIK."""
     access = _access(enterprise_id)
@@ -873,11 +1511,20 @@ def get_member(enterprise_id: str, number: int) -> Response:
     return jsonify(data)
 
 
+_MEMBER_CHANGE: Final = {"role": (_choice(MemberRole), False), "left": (_day, False)}
+
+
 @economy.route("/enterprises/<enterprise_id>/members/<int:number>", methods=["POST", "PATCH"])
+@operation(
+    "Change a member's office, or record that they left",
+    tag="economy",
+    body=_body(_MEMBER_CHANGE, "Give role, left or both."),
+    answers={200: Answer("The member as changed.", MEMBER)},
+)
 def change_member(enterprise_id: str, number: int) -> Response:
     """Give a member another office or record that they left: ``{"role": ..., "left": ...}``."""
     access = _access(enterprise_id, write=True)
-    values = _fields({"role": (_choice(MemberRole), False), "left": (_day, False)})
+    values = _fields(_MEMBER_CHANGE)
     if not values:
         raise ValidationError.single("", "give role, left or both")
     changed = _registry().change_member(access.id, _id(number), **values, actor=access.actor)
@@ -888,6 +1535,11 @@ def change_member(enterprise_id: str, number: int) -> Response:
 
 
 @economy.get("/enterprises/<enterprise_id>/accounts")
+@operation(
+    "The chart of accounts",
+    tag="economy",
+    answers={200: Answer("The accounts, in code order.", _list_of(ACCOUNT))},
+)
 def list_accounts(enterprise_id: str) -> Response:
     """The enterprise's chart of accounts, in code order."""
     access = _access(enterprise_id)
@@ -903,6 +1555,12 @@ _ACCOUNT: Final = {
 
 
 @economy.post("/enterprises/<enterprise_id>/accounts")
+@operation(
+    "Add an account to the chart",
+    tag="economy",
+    body=_body(_ACCOUNT),
+    answers={201: Answer("The account as added.", ACCOUNT)},
+)
 def add_account(enterprise_id: str) -> tuple[Response, int]:
     """Add an account to the chart: ``{"code": "4104", "name": "Penjualan sirup"}``."""
     access = _access(enterprise_id, write=True)
@@ -915,6 +1573,16 @@ def add_account(enterprise_id: str) -> tuple[Response, int]:
 
 
 @economy.get("/enterprises/<enterprise_id>/entries")
+@operation(
+    "The journal",
+    tag="economy",
+    query=(
+        *PAGE,
+        _PERIOD_PARAM,
+        Param("kind", {"enum": [k.value for k in EntryKind]}, "Only entries of this kind."),
+    ),
+    answers={200: Answer("A page of entries, by date and number.", paged(ENTRY))},
+)
 def list_entries(enterprise_id: str) -> Response:
     """The journal by date and number, paged; ``period`` and ``kind`` narrow it."""
     access = _access(enterprise_id)
@@ -935,18 +1603,25 @@ _MADE_ELSEWHERE: Final = {
 }
 
 
+_NEW_ENTRY: Final = {
+    "date": (_day, True),
+    "description": (_text(500), True),
+    "kind": (_choice(EntryKind), False),
+    "lines": (_lines, True),
+}
+
+
 @economy.post("/enterprises/<enterprise_id>/entries")
+@operation(
+    "Post a journal entry",
+    tag="economy",
+    body=_body(_NEW_ENTRY),
+    answers={201: Answer("The posted entry with its number.", ENTRY, headers=_LOCATION)},
+)
 def post_entry(enterprise_id: str) -> tuple[Response, int]:
     """Post a general journal entry: ``{"date", "description", "kind"?, "lines": [...]}``."""
     access = _access(enterprise_id, write=True)
-    values = _fields(
-        {
-            "date": (_day, True),
-            "description": (_text(500), True),
-            "kind": (_choice(EntryKind), False),
-            "lines": (_lines, True),
-        }
-    )
+    values = _fields(_NEW_ENTRY)
     kind = values.get("kind", EntryKind.GENERAL)
     if kind in _MADE_ELSEWHERE:
         raise ValidationError.single("kind", _MADE_ELSEWHERE[kind])
@@ -965,17 +1640,33 @@ def _own_entry(access: _Access, number: int) -> JournalEntry:
 
 
 @economy.get("/enterprises/<enterprise_id>/entries/<int:number>")
+@operation(
+    "Read a journal entry",
+    tag="economy",
+    answers={200: Answer("The entry.", ENTRY)},
+)
 def get_entry(enterprise_id: str, number: int) -> Response:
     """One posted entry."""
     access = _access(enterprise_id)
     return jsonify(_entry_json(_own_entry(access, number)))
 
 
+_REVERSAL: Final = {"date": (_day, False), "description": (_text(500), False)}
+
+
 @economy.post("/enterprises/<enterprise_id>/entries/<int:number>/reverse")
+@operation(
+    "Reverse a journal entry",
+    tag="economy",
+    body=_body(_REVERSAL),
+    body_optional=True,
+    answers={201: Answer("The reversing entry.", ENTRY, headers=_LOCATION)},
+    errors=(409,),
+)
 def reverse_entry(enterprise_id: str, number: int) -> tuple[Response, int]:
     """Undo a posted entry; the optional body gives ``date`` and ``description``."""
     access = _access(enterprise_id, write=True)
-    values = _fields({"date": (_day, False), "description": (_text(500), False)}, optional=True)
+    values = _fields(_REVERSAL, optional=True)
     _own_entry(access, number)
     reversal = _books().reverse(number, **values, actor=access.actor)
     return _created(
@@ -1026,7 +1717,44 @@ _TRANSACTIONS: Final[
 }
 
 
+def _transaction_body() -> Schema:
+    """The body of any transaction kind: each kind takes its own fields (said per kind)."""
+    specs = [spec for spec, _ in _TRANSACTIONS.values()]
+    required = [
+        name for name in specs[0] if all(spec.get(name, (None, False))[1] for spec in specs)
+    ]
+    properties: dict[str, Schema] = {}
+    for spec in specs:
+        for name, (read, _) in spec.items():
+            properties[name] = _SCHEMAS[read] if name in required else _nullable(_SCHEMAS[read])
+    kinds = "; ".join(
+        f"{kind}: "
+        + ", ".join(name if needed else f"{name}?" for name, (_, needed) in spec.items())
+        for kind, (spec, _) in _TRANSACTIONS.items()
+    )
+    return {
+        "type": "object",
+        "description": f"The fields each kind takes (? optional): {kinds}.",
+        "required": required,
+        "properties": properties,
+        "additionalProperties": False,
+    }
+
+
+_TRANSACTION_BODY: Final = _transaction_body()
+_TRANSACTION_KIND: Final = Param(
+    "kind", {"enum": list(_TRANSACTIONS)}, "What is recorded.", where="path"
+)
+
+
 @economy.post("/enterprises/<enterprise_id>/transactions/<kind>")
+@operation(
+    "Record a transaction",
+    tag="economy",
+    path=(_TRANSACTION_KIND,),
+    body=_TRANSACTION_BODY,
+    answers={201: Answer("The posted entry.", ENTRY, headers=_LOCATION)},
+)
 def post_transaction(enterprise_id: str, kind: str) -> tuple[Response, int]:
     """Record a sale, purchase, expense, depreciation, contribution or savings movement."""
     access = _access(enterprise_id, write=True)
@@ -1050,17 +1778,31 @@ def post_transaction(enterprise_id: str, kind: str) -> tuple[Response, int]:
 
 
 @economy.get("/enterprises/<enterprise_id>/closings")
+@operation(
+    "The closings of the books",
+    tag="economy",
+    answers={200: Answer("The closings, oldest first.", _list_of(CLOSING))},
+)
 def list_closings(enterprise_id: str) -> Response:
     """The enterprise's closings, oldest first."""
     access = _access(enterprise_id)
     return jsonify([_closing_json(c) for c in _books().closings(access.id)])
 
 
+_CLOSING: Final = {"through": (_day, True)}
+
+
 @economy.post("/enterprises/<enterprise_id>/closings")
+@operation(
+    "Close the books through a day",
+    tag="economy",
+    body=_body(_CLOSING),
+    answers={201: Answer("The closing.", CLOSING)},
+)
 def close_period(enterprise_id: str) -> tuple[Response, int]:
     """Close the books through a day (tutup buku): ``{"through": "2026-12-31"}``."""
     access = _access(enterprise_id, write=True)
-    values = _fields({"through": (_day, True)})
+    values = _fields(_CLOSING)
     closing = _books().close_period(access.id, values["through"], actor=access.actor)
     return _created(_closing_json(closing))
 
@@ -1078,6 +1820,26 @@ def _period_slug(period: Period) -> str:
 
 
 @economy.get("/enterprises/<enterprise_id>/statements")
+@operation(
+    "Financial statements",
+    tag="economy",
+    query=(
+        _PERIOD_PARAM,
+        Param(
+            "format",
+            {"enum": ["json", "html", "xlsx"], "x-error": "must be json, html or xlsx"},
+            "json (the default), html (printable) or xlsx (an attachment).",
+        ),
+    ),
+    answers={
+        200: Answer(
+            "The statements as JSON, HTML or an XLSX workbook.",
+            STATEMENTS,
+            media=("application/json", "text/html", _XLSX),
+            headers={"Content-Disposition": "For xlsx: the attachment's file name."},
+        )
+    },
+)
 def statements(enterprise_id: str) -> Response:
     """The financial statements (SAK EMKM) of a period as JSON, HTML or XLSX."""
     access = _access(enterprise_id)
@@ -1101,11 +1863,21 @@ def statements(enterprise_id: str) -> Response:
 # --- cooperative surplus (SHU) ---------------------------------------------------------------
 
 
+_SHU: Final = {"year": (_year, True), "date": (_day, True), "split": (_split, False)}
+
+
 @economy.post("/enterprises/<enterprise_id>/shu")
+@operation(
+    "Share a closed year's SHU",
+    tag="economy",
+    body=_body(_SHU),
+    answers={201: Answer("The distribution as posted.", SHU, headers=_LOCATION)},
+    errors=(409,),
+)
 def distribute_shu(enterprise_id: str) -> tuple[Response, int]:
     """Share a closed year's surplus: ``{"year", "date", "split"?: {pool: percent}}``."""
     access = _access(enterprise_id, write=True)
-    values = _fields({"year": (_year, True), "date": (_day, True), "split": (_split, False)})
+    values = _fields(_SHU)
     year = values.pop("year")
     distribution = _books().distribute_shu(access.id, year, **values, actor=access.actor)
     return _created(
@@ -1115,6 +1887,11 @@ def distribute_shu(enterprise_id: str) -> tuple[Response, int]:
 
 
 @economy.get("/enterprises/<enterprise_id>/shu/<int:year>")
+@operation(
+    "Read a year's SHU",
+    tag="economy",
+    answers={200: Answer("The distribution as posted.", SHU)},
+)
 def get_shu(enterprise_id: str, year: int) -> Response:
     """A year's SHU distribution as posted (members by number)."""
     access = _access(enterprise_id)
@@ -1124,11 +1901,20 @@ def get_shu(enterprise_id: str, year: int) -> Response:
     return jsonify({"enterprise": access.id, "year": year, **found.to_json()})
 
 
+_SHU_PAYMENT: Final = {"member": (_number, True), "date": (_day, True), **_PAYMENT}
+
+
 @economy.post("/enterprises/<enterprise_id>/shu/payments")
+@operation(
+    "Pay a member the SHU owed",
+    tag="economy",
+    body=_body(_SHU_PAYMENT),
+    answers={201: Answer("The payment's entry.", ENTRY)},
+)
 def pay_shu(enterprise_id: str) -> tuple[Response, int]:
     """Pay a member all SHU owed: ``{"member", "date", "payment"?}``."""
     access = _access(enterprise_id, write=True)
-    values = _fields({"member": (_number, True), "date": (_day, True), **_PAYMENT})
+    values = _fields(_SHU_PAYMENT)
     member = values.pop("member")
     posted = _books().pay_shu(access.id, member, **values, actor=access.actor)
     return _created(_entry_json(posted))
@@ -1138,17 +1924,35 @@ def pay_shu(enterprise_id: str) -> tuple[Response, int]:
 
 
 @economy.get("/enterprises/<enterprise_id>/waste/types")
+@operation(
+    "The waste types",
+    tag="economy",
+    answers={200: Answer("The waste types the bank takes.", _list_of(WASTE_TYPE))},
+)
 def list_waste_types(enterprise_id: str) -> Response:
     """The waste types the bank takes."""
     access = _access(enterprise_id)
     return jsonify([{"code": t.code, "name": t.name} for t in _waste_bank().waste_types(access.id)])
 
 
+_WASTE_TYPE: Final = {
+    "code": (_text(32, _WASTE_CODE["pattern"]), True),
+    "name": (_text(100), True),
+}
+
+
 @economy.post("/enterprises/<enterprise_id>/waste/types")
+@operation(
+    "Add a waste type",
+    tag="economy",
+    body=_body(_WASTE_TYPE),
+    answers={201: Answer("The waste type.", WASTE_TYPE)},
+    errors=(409,),
+)
 def add_waste_type(enterprise_id: str) -> tuple[Response, int]:
     """Add a waste type: ``{"code": "pet", "name": "Plastik PET"}``."""
     access = _access(enterprise_id, write=True)
-    values = _fields({"code": (_text(32), True), "name": (_text(100), True)})
+    values = _fields(_WASTE_TYPE)
     waste_type = WasteType(**values)
     made = _waste_bank().add_waste_type(access.id, waste_type, actor=access.actor)
     made = made if isinstance(made, WasteType) else waste_type
@@ -1156,6 +1960,15 @@ def add_waste_type(enterprise_id: str) -> tuple[Response, int]:
 
 
 @economy.get("/enterprises/<enterprise_id>/waste/prices")
+@operation(
+    "Waste prices",
+    tag="economy",
+    query=(
+        _day_param("on", "The prices in force on this day (else every price ever set)."),
+        Param("waste_type", {"type": "string"}, "Only this waste type's."),
+    ),
+    answers={200: Answer("The prices.", _list_of(WASTE_PRICE))},
+)
 def list_waste_prices(enterprise_id: str) -> Response:
     """The prices in force ``on`` a day, or (without ``on``) every price ever set."""
     access = _access(enterprise_id)
@@ -1173,38 +1986,64 @@ def list_waste_prices(enterprise_id: str) -> Response:
     return jsonify([_price_json(p) for p in prices])
 
 
+_WASTE_PRICE: Final = {
+    "waste_type": (_text(32, _WASTE_CODE["pattern"]), True),
+    "effective_from": (_day, True),
+    "buy_per_kg": (_amount, True),
+    "sell_per_kg": (_amount, False),
+}
+
+
 @economy.post("/enterprises/<enterprise_id>/waste/prices")
+@operation(
+    "Set a waste price",
+    tag="economy",
+    body=_body(_WASTE_PRICE),
+    answers={201: Answer("The price.", WASTE_PRICE)},
+    errors=(409,),
+)
 def set_waste_price(enterprise_id: str) -> tuple[Response, int]:
     """Set a price per kg from a day: ``{"waste_type", "effective_from", "buy_per_kg", ...}``."""
     access = _access(enterprise_id, write=True)
-    values = _fields(
-        {
-            "waste_type": (_text(32), True),
-            "effective_from": (_day, True),
-            "buy_per_kg": (_amount, True),
-            "sell_per_kg": (_amount, False),
-        }
-    )
+    values = _fields(_WASTE_PRICE)
     price = WastePrice(**values)
     made = _waste_bank().set_price(access.id, price, actor=access.actor)
     return _created(_price_json(made if isinstance(made, WastePrice) else price))
 
 
+_WASTE_DEPOSIT: Final = {"member": (_number, True), "date": (_day, True), "items": (_items, True)}
+
+
 @economy.post("/enterprises/<enterprise_id>/waste/deposits")
+@operation(
+    "A member deposits waste",
+    tag="economy",
+    body=_body(_WASTE_DEPOSIT),
+    answers={201: Answer("The deposit, priced.", WASTE_DEPOSIT)},
+)
 def waste_deposit(enterprise_id: str) -> tuple[Response, int]:
     """A member brings sorted waste: ``{"member", "date", "items": [{waste_type, grams}]}``."""
     access = _access(enterprise_id, write=True)
-    values = _fields({"member": (_number, True), "date": (_day, True), "items": (_items, True)})
+    values = _fields(_WASTE_DEPOSIT)
     member = values.pop("member")
     deposit = _waste_bank().deposit(access.id, member, **values, actor=access.actor)
     return _created(_deposit_json(deposit))
 
 
+_WASTE_WITHDRAWAL: Final = {"member": (_number, True), **_DATE_AMOUNT, **_PAYMENT}
+
+
 @economy.post("/enterprises/<enterprise_id>/waste/withdrawals")
+@operation(
+    "A member withdraws waste savings",
+    tag="economy",
+    body=_body(_WASTE_WITHDRAWAL),
+    answers={201: Answer("The withdrawal's entry.", ENTRY)},
+)
 def waste_withdrawal(enterprise_id: str) -> tuple[Response, int]:
     """A member takes money from their waste savings: ``{"member", "date", "amount", ...}``."""
     access = _access(enterprise_id, write=True)
-    values = _fields({"member": (_number, True), **_DATE_AMOUNT, **_PAYMENT})
+    values = _fields(_WASTE_WITHDRAWAL)
     member = values.pop("member")
     try:
         posted = _waste_bank().withdraw(access.id, member, **values, actor=access.actor)
@@ -1213,24 +2052,37 @@ def waste_withdrawal(enterprise_id: str) -> tuple[Response, int]:
     return _created(_entry_json(posted))
 
 
+_WASTE_SALE: Final = {
+    "date": (_day, True),
+    "buyer": (_text(200), True),
+    "items": (_items, True),
+    "amount": (_amount, False),
+    **_PAYMENT,
+}
+
+
 @economy.post("/enterprises/<enterprise_id>/waste/sales")
+@operation(
+    "The bank sells waste",
+    tag="economy",
+    body=_body(_WASTE_SALE),
+    answers={201: Answer("The sale.", WASTE_SALE)},
+)
 def waste_sale(enterprise_id: str) -> tuple[Response, int]:
     """The bank sells waste on: ``{"date", "buyer", "items", "amount"?, "payment"?}``."""
     access = _access(enterprise_id, write=True)
-    values = _fields(
-        {
-            "date": (_day, True),
-            "buyer": (_text(200), True),
-            "items": (_items, True),
-            "amount": (_amount, False),
-            **_PAYMENT,
-        }
-    )
+    values = _fields(_WASTE_SALE)
     sale = _waste_bank().sell(access.id, **values, actor=access.actor)
     return _created(_sale_json(sale))
 
 
 @economy.get("/enterprises/<enterprise_id>/waste/stock")
+@operation(
+    "Waste in store",
+    tag="economy",
+    query=(_day_param("as_of", "The stock at the end of this day (else now)."),),
+    answers={200: Answer("The stock by waste type.", _list_of(WASTE_STOCK))},
+)
 def waste_stock(enterprise_id: str) -> Response:
     """The waste in store by type, in grams and at cost (``as_of`` a day, or now)."""
     access = _access(enterprise_id)
@@ -1245,6 +2097,26 @@ def waste_stock(enterprise_id: str) -> Response:
 
 
 @economy.get("/cities/<city>/overview")
+@operation(
+    "A city's enterprises in figures (open data)",
+    tag="economy",
+    auth="none",
+    query=(
+        _PERIOD_PARAM,
+        Param(
+            "group_by",
+            {
+                "type": "string",
+                "pattern": "^(district|sector)?(,(district|sector)?)*$",
+                "x-error": "must name 'district', 'sector', both or neither, each at most once",
+            },
+            "district, sector, both (comma-separated, the default) or empty for the total only.",
+        ),
+        _district_param("must be a kecamatan code such as 73.71.10"),
+        _SECTOR_PARAM,
+    ),
+    answers={200: Answer("The overview.", CITY_OVERVIEW)},
+)
 def city_overview(city: str) -> Response:
     """The city's figures by kecamatan and sector, with the monthly trend (open data, no key)."""
     if city not in _served():

@@ -40,12 +40,15 @@ from flask import Blueprint, Response, jsonify, request
 
 from smartcity_kit.core import Rupiah, parse_instant
 from smartcity_kit.economy import Enterprise, EnterpriseStatus
+from smartcity_kit.economy._ledger import MAX_AMOUNT
 from smartcity_kit.economy.qris import (
     AdditionalData,
+    InitiationMethod,
     MerchantAccount,
     MerchantCriteria,
     QrisMerchant,
     QrisPayload,
+    TipIndicator,
     mask_mobile_number,
     parse_qris,
     qr_png,
@@ -53,6 +56,10 @@ from smartcity_kit.economy.qris import (
     qr_svg,
 )
 from smartcity_kit.economy.qris._sales import (
+    MAX_ITEMS,
+    MAX_PAYMENT_ID,
+    MAX_QUANTITY,
+    MAX_SALE_AMOUNT,
     PaymentNotification,
     PaymentResult,
     QrisSale,
@@ -62,13 +69,13 @@ from smartcity_kit.economy.qris._sales import (
 )
 from smartcity_kit.errors import FieldError, NotFoundError, ValidationError
 from smartcity_kit.storage import Role
-from smartcity_kit.web._api import _json_body
+from smartcity_kit.web._api import _json_body, _page
 from smartcity_kit.web._economy import (
+    _MAX_ID,
     _access,
     _amount,
     _books_fields,
     _caller,
-    _check,
     _day,
     _ext,
     _fail,
@@ -78,6 +85,7 @@ from smartcity_kit.web._economy import (
     _number,
     _registry,
 )
+from smartcity_kit.web._openapi import PAGE, Answer, Param, Schema, component, operation, paged
 
 __all__ = ["qris"]
 
@@ -89,13 +97,397 @@ _FORMATS: Final = {
     "svg": "image/svg+xml",
     "html": "text/html",
 }
-_PAGE: Final = 100
-_MAX_PAGE: Final = 500
 
 
 def _sales() -> QrisSales:
     sales: QrisSales = _ext("qris_sales")
     return sales
+
+
+# --- what the endpoints take and answer (checked on every request; /api/openapi.json) --------
+
+_TEXT: Final[Schema] = {"type": "string"}
+_NULLABLE_TEXT: Final[Schema] = {"type": ["string", "null"]}
+_NULLABLE_MONEY: Final[Schema] = {"type": ["integer", "null"], "description": "Whole rupiah."}
+_TAGS: Final[Schema] = {
+    "type": "object",
+    "description": "Other fields, by tag.",
+    "additionalProperties": {"type": "string"},
+}
+_CRITERIA: Final = [c.value for c in MerchantCriteria]
+_CRITERIA_ERROR: Final = "must be one of " + ", ".join(_CRITERIA)
+
+MERCHANT = component(
+    "QrisMerchant",
+    {
+        "type": "object",
+        "description": "An enterprise's QRIS merchant data, as its acquirer (PJP) registered it.",
+        "required": [
+            "enterprise",
+            "nmid",
+            "mcc",
+            "name",
+            "city",
+            "postal_code",
+            "criteria",
+            "merchant_pan",
+            "acquirer_guid",
+        ],
+        "properties": {
+            "enterprise": _TEXT,
+            "nmid": {"type": "string", "description": "The National Merchant ID."},
+            "mcc": {"type": "string", "description": "The merchant category code (ISO 18245)."},
+            "name": _TEXT,
+            "city": _TEXT,
+            "postal_code": _NULLABLE_TEXT,
+            "criteria": {"enum": _CRITERIA},
+            "merchant_pan": _NULLABLE_TEXT,
+            "acquirer_guid": _NULLABLE_TEXT,
+        },
+    },
+)
+
+
+def _optional(schema: Schema) -> Schema:
+    """``schema`` that also takes null (a null field counts as left out)."""
+    return {**schema, "type": [schema["type"], "null"]}
+
+
+def _printable_text(most: int) -> Schema:
+    return {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": most,
+        "x-error": f"must be 1 to {most} printable characters",
+    }
+
+
+_MERCHANT_IN: Final[Schema] = {
+    "type": "object",
+    "required": ["nmid", "mcc", "city"],
+    "properties": {
+        "nmid": {
+            "type": "string",
+            "pattern": "^ID[0-9]{10,15}$",
+            "description": "The National Merchant ID: ID and 10 to 15 digits.",
+            "x-error": "must be ID and 10 to 15 digits",
+        },
+        "mcc": {
+            "type": "string",
+            "pattern": "^[0-9]{4}$",
+            "description": "The merchant category code (ISO 18245), 4 digits.",
+            "x-error": "must be 4 digits",
+        },
+        "name": _optional(
+            {
+                **_printable_text(25),
+                "description": "The name on the code (printable ASCII); by default the "
+                "enterprise's name in capitals.",
+            }
+        ),
+        "city": {**_printable_text(15), "description": "The city on the code (printable ASCII)."},
+        "postal_code": {
+            "type": ["string", "null"],
+            "pattern": "^[0-9]{5}$",
+            "description": "Five digits; by default the enterprise's address's.",
+            "x-error": "must be 5 digits (kode pos)",
+        },
+        "criteria": {
+            "enum": [*_CRITERIA, None],
+            "description": "The merchant's size class (UMI by default).",
+            "x-error": _CRITERIA_ERROR,
+        },
+        "merchant_pan": {
+            "type": ["string", "null"],
+            "pattern": "^[0-9]{1,19}$",
+            "description": "The merchant PAN at the acquirer; with acquirer_guid.",
+            "x-error": "must be 1 to 19 digits",
+        },
+        "acquirer_guid": _optional(
+            {
+                **_printable_text(32),
+                "description": "The acquirer's reverse-domain GUID; with merchant_pan.",
+            }
+        ),
+    },
+    "additionalProperties": False,
+}
+
+_SALE_ITEM: Final = component(
+    "QrisSaleItem",
+    {
+        "type": "object",
+        "description": "One line of a sale.",
+        "required": ["name", "quantity", "unit_price", "total"],
+        "properties": {
+            "name": _TEXT,
+            "quantity": {"type": "integer", "minimum": 1},
+            "unit_price": {"type": "integer", "minimum": 1, "description": "Whole rupiah."},
+            "total": {"type": "integer", "minimum": 1, "description": "Whole rupiah."},
+        },
+    },
+)
+_INSTANT: Final[Schema] = {"type": "string", "format": "date-time"}
+SALE = component(
+    "QrisSale",
+    {
+        "type": "object",
+        "description": "A sale paid by QRIS.",
+        "required": [
+            "id",
+            "enterprise",
+            "reference",
+            "items",
+            "amount",
+            "status",
+            "date",
+            "member",
+            "created_at",
+            "paid_at",
+            "payment_id",
+            "entry",
+        ],
+        "properties": {
+            "id": {"type": "integer", "minimum": 1},
+            "enterprise": _TEXT,
+            "reference": {"type": "string", "description": "The reference label (QRS...)."},
+            "items": {"type": "array", "items": _SALE_ITEM},
+            "amount": {"type": "integer", "minimum": 1, "description": "Whole rupiah."},
+            "status": {"enum": [s.value for s in SaleStatus]},
+            "date": {"type": "string", "format": "date"},
+            "member": {"type": ["integer", "null"]},
+            "created_at": _INSTANT,
+            "paid_at": {"type": ["string", "null"], "format": "date-time"},
+            "payment_id": _NULLABLE_TEXT,
+            "entry": {"type": ["integer", "null"], "description": "The journal entry, once paid."},
+        },
+    },
+)
+PAYMENT_RESULT = component(
+    "QrisPaymentResult",
+    {
+        "type": "object",
+        "description": "A recorded payment: posted is false when the sale was already paid.",
+        "required": ["posted", "sale"],
+        "properties": {"posted": {"type": "boolean"}, "sale": SALE},
+    },
+)
+_ACCOUNT: Final[Schema] = {
+    "type": "object",
+    "required": ["tag", "guid", "pan", "merchant_id", "criteria", "other"],
+    "properties": {
+        "tag": _TEXT,
+        "guid": _TEXT,
+        "pan": _NULLABLE_TEXT,
+        "merchant_id": _NULLABLE_TEXT,
+        "criteria": {"enum": [*_CRITERIA, None]},
+        "other": _TAGS,
+    },
+}
+_ADDITIONAL_FIELDS: Final = (
+    "bill_number",
+    "mobile_number",
+    "store_label",
+    "loyalty_number",
+    "reference_label",
+    "customer_label",
+    "terminal_label",
+    "purpose",
+    "consumer_data_request",
+)
+_ADDITIONAL: Final[Schema] = {
+    "type": ["object", "null"],
+    "description": "Tag 62; the mobile number is masked.",
+    "required": [*_ADDITIONAL_FIELDS, "other"],
+    "properties": {**dict.fromkeys(_ADDITIONAL_FIELDS, _NULLABLE_TEXT), "other": _TAGS},
+}
+PAYLOAD = component(
+    "QrisPayloadFields",
+    {
+        "type": "object",
+        "description": "The decoded fields of a QRIS payload (amounts in whole rupiah).",
+        "required": [
+            "payload_format",
+            "initiation",
+            "dynamic",
+            "nmid",
+            "accounts",
+            "mcc",
+            "currency",
+            "amount",
+            "tip",
+            "fee_fixed",
+            "fee_percent",
+            "country",
+            "merchant_name",
+            "merchant_city",
+            "postal_code",
+            "additional",
+            "other",
+            "crc",
+        ],
+        "properties": {
+            "payload_format": _TEXT,
+            "initiation": {"enum": [i.value for i in InitiationMethod]},
+            "dynamic": {"type": "boolean"},
+            "nmid": _NULLABLE_TEXT,
+            "accounts": {"type": "array", "items": _ACCOUNT},
+            "mcc": _TEXT,
+            "currency": _TEXT,
+            "amount": _NULLABLE_MONEY,
+            "tip": {"enum": [*(t.value for t in TipIndicator), None]},
+            "fee_fixed": _NULLABLE_MONEY,
+            "fee_percent": {"type": ["string", "null"], "description": "A decimal, as text."},
+            "country": _TEXT,
+            "merchant_name": _TEXT,
+            "merchant_city": _TEXT,
+            "postal_code": _NULLABLE_TEXT,
+            "additional": _ADDITIONAL,
+            "other": _TAGS,
+            "crc": _NULLABLE_TEXT,
+        },
+    },
+)
+CODE = component(
+    "QrisCode",
+    {
+        "type": "object",
+        "description": "A QRIS code: its payload text and its decoded fields.",
+        "required": ["payload", "fields"],
+        "properties": {"payload": _TEXT, "fields": PAYLOAD},
+    },
+)
+_CODE_ANSWER: Final = Answer(
+    "The code: JSON, a PNG or SVG image, or a printable HTML poster.",
+    CODE,
+    media=("application/json", "image/png", "image/svg+xml", "text/html"),
+    headers={"Vary": "Accept: without an extension, the Accept header chooses the format."},
+)
+_ENTERPRISE: Final = Param(
+    "enterprise_id",
+    {"type": "string", "pattern": "^[^/]+$"},
+    "The enterprise's id.",
+    required=True,
+    where="path",
+)
+_SALE_ID: Final = Param(
+    "sale_id", {"type": "integer", "minimum": 0}, "The sale's number.", required=True, where="path"
+)
+_FORM: Final = Param(
+    "form",
+    {"enum": ["png", "svg", "html", "json"]},
+    "The format: a PNG or SVG image, a printable HTML poster, or JSON.",
+    required=True,
+    where="path",
+)
+_AMOUNT_ERROR: Final = f"must be whole rupiah (a JSON integer from 1 to {MAX_SALE_AMOUNT})"
+_SALE_IN: Final[Schema] = {
+    "type": "object",
+    "required": ["items"],
+    "properties": {
+        "items": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": MAX_ITEMS,
+            "x-error": "must be a list of {name, quantity, unit_price}",
+            "items": {
+                "type": "object",
+                "required": ["name", "quantity", "unit_price"],
+                "properties": {
+                    "name": {
+                        "type": "string",
+                        "minLength": 1,
+                        "maxLength": 100,
+                        "x-error": "must be printable text of 1 to 100 characters",
+                    },
+                    "quantity": {
+                        "type": "integer",
+                        "minimum": 1,
+                        "maximum": MAX_QUANTITY,
+                        "x-error": f"must be a whole number from 1 to {MAX_QUANTITY}",
+                    },
+                    "unit_price": {
+                        "type": "integer",
+                        "minimum": 1,
+                        "maximum": MAX_SALE_AMOUNT,
+                        "description": "Whole rupiah.",
+                        "x-error": _AMOUNT_ERROR,
+                    },
+                },
+                "additionalProperties": False,
+                "x-error": "must be an object {name, quantity, unit_price}",
+            },
+        },
+        "date": {
+            "type": ["string", "null"],
+            "format": "date",
+            "description": "The day of the sale (today in the enterprise's city by default).",
+        },
+        "member": {
+            "type": ["integer", "null"],
+            "minimum": 1,
+            "maximum": _MAX_ID,
+            "description": "The buying member's number, for a sale to a member.",
+            "x-error": f"must be a member number (a JSON integer from 1 to {_MAX_ID})",
+        },
+    },
+    "additionalProperties": False,
+}
+_PAYMENT_ID: Final[Schema] = {
+    "type": ["string", "null"],
+    "minLength": 1,
+    "maxLength": MAX_PAYMENT_ID,
+    "description": "The payment's id at the gateway or acquirer.",
+    "x-error": f"must be printable text of 1 to {MAX_PAYMENT_ID} characters",
+}
+_PAID_IN: Final[Schema] = {
+    "type": "object",
+    "properties": {
+        "paid_at": {
+            "type": ["string", "null"],
+            "format": "date-time",
+            "description": "When it was paid (now by default).",
+            "x-error": "must be an ISO 8601 date-time with an offset",
+        },
+        "payment_id": _PAYMENT_ID,
+    },
+    "additionalProperties": False,
+}
+_NOTIFICATION_IN: Final[Schema] = {
+    "type": "object",
+    "description": "A payment reported by a payment gateway (PaymentNotification).",
+    "required": ["reference", "amount", "paid_at"],
+    "properties": {
+        "reference": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 25,
+            "description": "The sale's reference label (tag 62/05 of the code that was paid).",
+            "x-error": "must be printable text of 1 to 25 characters",
+        },
+        "amount": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": MAX_AMOUNT,
+            "description": "What was paid, in whole rupiah.",
+            "x-error": "must be whole rupiah (a JSON integer above 0)",
+        },
+        "paid_at": {
+            "type": "string",
+            "format": "date-time",
+            "x-error": "must be an ISO 8601 date-time with an offset",
+        },
+        "payment_id": _PAYMENT_ID,
+        "issuer": {
+            "type": ["string", "null"],
+            "minLength": 1,
+            "maxLength": 100,
+            "description": "Who the payer paid with (a bank or e-wallet).",
+            "x-error": "must be printable text of 1 to 100 characters",
+        },
+    },
+    "additionalProperties": False,
+}
 
 
 # --- JSON out --------------------------------------------------------------------------------
@@ -293,6 +685,12 @@ def _items(value: Any) -> list[SaleItem]:
 
 
 @qris.get("/enterprises/<enterprise_id>/qris/merchant")
+@operation(
+    "An enterprise's QRIS merchant data",
+    tag="qris",
+    path=(_ENTERPRISE,),
+    answers={200: Answer("The merchant data.", MERCHANT)},
+)
 def get_merchant(enterprise_id: str) -> Response:
     """The enterprise's QRIS merchant data (readers)."""
     access = _access(enterprise_id)
@@ -312,6 +710,13 @@ _MERCHANT: Final = {
 
 
 @qris.put("/enterprises/<enterprise_id>/qris/merchant")
+@operation(
+    "Save an enterprise's QRIS merchant data",
+    tag="qris",
+    path=(_ENTERPRISE,),
+    body=_MERCHANT_IN,
+    answers={200: Answer("The merchant data as saved.", MERCHANT)},
+)
 def put_merchant(enterprise_id: str) -> Response:
     """Save the merchant data the enterprise's payment provider gave it (bookkeepers).
 
@@ -369,6 +774,13 @@ def _merchant_of(enterprise: Enterprise, values: dict[str, Any]) -> QrisMerchant
 
 @qris.get("/enterprises/<enterprise_id>/qris")
 @qris.get("/enterprises/<enterprise_id>/qris.<form>")
+@operation(
+    "An enterprise's static QRIS code",
+    tag="qris",
+    auth="none",
+    path=(_ENTERPRISE, _FORM),
+    answers={200: _CODE_ANSWER},
+)
 def static_code(enterprise_id: str, form: str | None = None) -> Response:
     """The enterprise's static code, for its poster: open to anyone, no key."""
     enterprise = _registry().get(enterprise_id)
@@ -381,6 +793,13 @@ def static_code(enterprise_id: str, form: str | None = None) -> Response:
 
 
 @qris.post("/enterprises/<enterprise_id>/sales")
+@operation(
+    "Make a pending sale",
+    tag="qris",
+    path=(_ENTERPRISE,),
+    body=_SALE_IN,
+    answers={201: Answer("The sale, pending.", SALE, headers={"Location": "The sale's address."})},
+)
 def create_sale(enterprise_id: str) -> tuple[Response, int]:
     """A pending sale: ``{"items": [{"name", "quantity", "unit_price"}], "date"?, "member"?}``."""
     access = _access(enterprise_id, write=True)
@@ -392,35 +811,29 @@ def create_sale(enterprise_id: str) -> tuple[Response, int]:
     return response, 201
 
 
-def _whole_arg(name: str, low: int, high: int, default: int, problems: list[FieldError]) -> int:
-    text = request.args.get(name)
-    if not text:
-        return default
-    if not (text.isascii() and text.isdigit() and len(text) <= 9) or not low <= int(text) <= high:
-        problems.append(FieldError(name, f"must be a whole number from {low} to {high}"))
-        return default
-    return int(text)
-
-
 @qris.get("/enterprises/<enterprise_id>/sales")
+@operation(
+    "List an enterprise's sales",
+    tag="qris",
+    path=(_ENTERPRISE,),
+    query=(
+        Param(
+            "status",
+            {"enum": [s.value for s in SaleStatus]},
+            "Only the sales in this state.",
+        ),
+        *PAGE,
+    ),
+    answers={200: Answer("A page of sales, newest first.", paged(SALE))},
+)
 def list_sales(enterprise_id: str) -> Response:
-    """The enterprise's sales, newest first: ``status``, ``limit`` (1-500, 100), ``offset``."""
+    """The enterprise's sales, newest first, a page at a time; ``status`` picks one state."""
     access = _access(enterprise_id)
-    problems: list[FieldError] = []
-    status = None
     text = request.args.get("status")
-    if text:
-        if text in {s.value for s in SaleStatus}:
-            status = SaleStatus(text)
-        else:
-            problems.append(
-                FieldError("status", "must be one of " + ", ".join(s.value for s in SaleStatus))
-            )
-    limit = _whole_arg("limit", 1, _MAX_PAGE, _PAGE, problems)
-    offset = _whole_arg("offset", 0, 10**9, 0, problems)
-    _check(problems)
-    found = _sales().list(access.id, status=status, limit=limit, offset=offset)
-    return jsonify({"limit": limit, "offset": offset, "items": [_sale_json(s) for s in found]})
+    status = SaleStatus(text) if text else None  # checked by the declaration
+    page, size = _page()
+    found = _sales().list(access.id, status=status, limit=size, offset=(page - 1) * size)
+    return jsonify({"page": page, "page_size": size, "items": [_sale_json(s) for s in found]})
 
 
 def _sale(sale_id: int, *, write: bool = False) -> tuple[QrisSale, str]:
@@ -432,6 +845,12 @@ def _sale(sale_id: int, *, write: bool = False) -> tuple[QrisSale, str]:
 
 
 @qris.get("/sales/<int:sale_id>")
+@operation(
+    "A sale",
+    tag="qris",
+    path=(_SALE_ID,),
+    answers={200: Answer("The sale.", SALE)},
+)
 def get_sale(sale_id: int) -> Response:
     """One sale (readers of its enterprise)."""
     sale, _ = _sale(sale_id)
@@ -440,6 +859,13 @@ def get_sale(sale_id: int) -> Response:
 
 @qris.get("/sales/<int:sale_id>/qris")
 @qris.get("/sales/<int:sale_id>/qris.<form>")
+@operation(
+    "A pending sale's dynamic QRIS code",
+    tag="qris",
+    path=(_SALE_ID, _FORM),
+    answers={200: _CODE_ANSWER},
+    errors=(400, 409),
+)
 def dynamic_code(sale_id: int, form: str | None = None) -> Response:
     """The sale's dynamic code with its amount; only while the sale is pending (else 409)."""
     sale, _ = _sale(sale_id)
@@ -447,6 +873,15 @@ def dynamic_code(sale_id: int, form: str | None = None) -> Response:
 
 
 @qris.post("/sales/<int:sale_id>/paid")
+@operation(
+    "Record that a sale was paid",
+    tag="qris",
+    path=(_SALE_ID,),
+    body=_PAID_IN,
+    body_optional=True,
+    answers={200: Answer("The payment: posted, or already recorded.", PAYMENT_RESULT)},
+    errors=(409,),
+)
 def mark_paid(sale_id: int) -> Response:
     """Record that the sale was paid (bookkeepers): optional ``{"paid_at", "payment_id"}``."""
     sale, actor = _sale(sale_id, write=True)
@@ -459,6 +894,13 @@ def mark_paid(sale_id: int) -> Response:
 
 
 @qris.post("/sales/<int:sale_id>/cancel")
+@operation(
+    "Call off a pending sale",
+    tag="qris",
+    path=(_SALE_ID,),
+    answers={200: Answer("The sale, cancelled.", SALE)},
+    errors=(409,),
+)
 def cancel_sale(sale_id: int) -> Response:
     """Call off a pending sale (bookkeepers); a paid one is a 409."""
     sale, actor = _sale(sale_id, write=True)
@@ -466,6 +908,13 @@ def cancel_sale(sale_id: int) -> Response:
 
 
 @qris.post("/qris/notifications")
+@operation(
+    "A payment gateway reports a payment",
+    tag="qris",
+    body=_NOTIFICATION_IN,
+    answers={200: Answer("The payment: posted, or already recorded.", PAYMENT_RESULT)},
+    errors=(404, 409),
+)
 def notification() -> Response:
     """A payment gateway reports a payment (admin keys): the PaymentNotification JSON."""
     _caller(Role.ADMIN)
