@@ -14,6 +14,7 @@ from smartcity_kit.egov import (
     Agency,
     AttributeValue,
     Datatype,
+    Location,
     Service,
     ServiceAttribute,
     ServiceDesk,
@@ -21,6 +22,7 @@ from smartcity_kit.egov import (
     Status,
 )
 from smartcity_kit.egov.open311 import Open311Handler, decode_errors, decode_requests
+from smartcity_kit.errors import NotFoundError
 from smartcity_kit.storage import Database, upgrade
 
 NOW = dt.datetime(2026, 11, 20, 13, 0, tzinfo=dt.UTC)
@@ -509,3 +511,31 @@ def test_contact_never_leaves_through_open311(handler: Open311Handler) -> None:
         assert "warga@example.com" not in body
         assert "Andi" not in body
         assert "3456" not in body
+
+
+def test_a_service_closed_to_requests_is_neither_listed_nor_taken(
+    handler: Open311Handler, desk: ServiceDesk
+) -> None:
+    agency = desk.services()[0].agency
+    permit = Service(
+        city="makassar",
+        code="P01",
+        name="Persetujuan Bangunan Gedung",
+        description="",
+        group="Perizinan",
+        agency=agency,
+        standard=ServiceStandard(working_days=14, requirements=("KTP",)),
+        open311=False,
+    )
+    desk.save_service(permit, actor="admin:uji")
+    assert desk.service("P01").open311 is False
+    listed = json.loads(handler.handle("GET", "services.json", {}).body)
+    assert "P01" not in [s["service_code"] for s in listed]
+    assert handler.handle("GET", "services/P01.json", {}).status == 404
+    for extra in ({}, {"lat": "jauh"}):  # alone, or with another problem
+        status, body = post(handler, **{**GOOD, "service_code": "P01", **extra})
+        assert status == 400
+        assert "service_code: unknown service 'P01'" in [e["description"] for e in body]
+    assert desk.search() == []
+    with pytest.raises(NotFoundError, match="takes no requests"):
+        desk.submit("P01", location=Location(address="Jl. Sultan Hasanuddin 1"))

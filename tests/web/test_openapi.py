@@ -192,6 +192,8 @@ def served_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path
             f'"path.enterprise_id" = "{enterprise.id}"\n'
             '"path.request_id" = 1\n'
             '"path.number" = 1\n'
+            '"path.application_id" = 1\n'
+            '"path.agreement_id" = 1\n'
         )
         yield folder, key
     finally:

@@ -7,9 +7,11 @@ import click
 from smartcity_kit.cli._bulo import bulo
 from smartcity_kit.cli._cameras import cameras
 from smartcity_kit.cli._cctv import cctv
+from smartcity_kit.cli._cooperation import cooperation
 from smartcity_kit.cli._evidence import evidence
 from smartcity_kit.cli._keys import keys
 from smartcity_kit.cli._nik import nik
+from smartcity_kit.cli._permits import permits
 from smartcity_kit.cli._qris import qris
 from smartcity_kit.cli._region import region
 from smartcity_kit.cli._serve import serve
@@ -33,3 +35,5 @@ main.add_command(cctv)
 main.add_command(evidence)
 main.add_command(bulo)
 main.add_command(qris)
+main.add_command(permits)
+main.add_command(cooperation)

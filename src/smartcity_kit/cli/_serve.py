@@ -169,11 +169,17 @@ def _seed(database: Database, profiles: tuple[CityProfile, ...]) -> None:
     """Upgrade and seed the demo data; print the counts and a fresh demo key."""
     from smartcity_kit.economy._demo import seed_economy_demo  # noqa: PLC0415
     from smartcity_kit.egov._demo import seed_demo  # noqa: PLC0415
+    from smartcity_kit.egov.cooperation._demo import seed_cooperation_demo  # noqa: PLC0415
+    from smartcity_kit.egov.permits._demo import seed_permits_demo  # noqa: PLC0415
 
     upgrade(database)
     click.echo("Seeding demo data (first run takes up to half a minute)...", err=True)
     counts = seed_demo(database, now=dt.datetime.now(dt.UTC))
+    permit_counts = seed_permits_demo(database, now=dt.datetime.now(dt.UTC))
     economy = seed_economy_demo(database, today=dt.datetime.now(profiles[0].time_zone.zone).date())
+    cooperation = seed_cooperation_demo(
+        database, today=dt.datetime.now(CityProfile.builtin("makassar").time_zone.zone).date()
+    )
     keys = ApiKeys(database)
     for old in keys.list():
         if old.name == DEMO_KEY_NAME and old.active:
@@ -181,6 +187,8 @@ def _seed(database: Database, profiles: tuple[CityProfile, ...]) -> None:
     _, key = keys.create(DEMO_KEY_NAME, Role.OPEN311_CLIENT, actor="demo")
     click.echo(f"Demo requests: {counts}")
     click.echo(f"Demo enterprises: {economy}")
+    click.echo(f"Demo permit applications: {permit_counts}")
+    click.echo(f"Demo cooperation agreements: {cooperation}")
     click.echo(f"Demo API key (open311-client): {key}")
 
 

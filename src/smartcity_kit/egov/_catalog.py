@@ -272,6 +272,10 @@ class Service:
         agency: The code of the agency responsible.
         standard: The published service standard.
         attributes: The questions asked on a request; a service with any has ``metadata``.
+        open311: Whether citizens file requests for it (Open311 lists it and takes them). A
+            service applied for at a desk of its own, such as a permit
+            (:mod:`smartcity_kit.egov.permits`), is in the catalogue with its standard but
+            not open for requests.
     """
 
     city: str = attrs.field(validator=_code("city"))
@@ -284,6 +288,7 @@ class Service:
     keywords: tuple[str, ...] = attrs.field(default=(), converter=_texts)
     type: ServiceType = attrs.field(default=ServiceType.REALTIME, converter=ServiceType)
     attributes: tuple[ServiceAttribute, ...] = attrs.field(default=(), converter=_attributes)
+    open311: bool = attrs.field(default=True, validator=attrs.validators.instance_of(bool))
 
     def __attrs_post_init__(self) -> None:
         codes = [a.code for a in self.attributes]

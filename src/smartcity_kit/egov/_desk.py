@@ -276,7 +276,8 @@ class ServiceDesk:
         Nothing is stored unless all is well.
 
         Raises:
-            NotFoundError: No such service in this city.
+            NotFoundError: No such service in this city, or one that takes no requests
+                (``Service.open311`` is false).
             ValidationError: The description, media URL or attribute answers do not fit.
         """
         problems = check_text_fields(description, media_url, location.address)
@@ -287,6 +288,10 @@ class ServiceDesk:
         # a moment earlier, as if the request had come a moment earlier. A change made through
         # this desk is seen at once.
         service = self._recent_service(service_code)
+        if not service.open311:
+            raise NotFoundError(
+                f"service {service.code!r} takes no requests: it is applied for at its own desk"
+            )
         try:
             parsed = service.parse_attributes(attributes or {})
         except ValidationError as e:

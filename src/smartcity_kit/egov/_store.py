@@ -42,6 +42,7 @@ services = sa.Table(
     sa.Column("keywords", JsonText, nullable=False),
     sa.Column("standard", JsonText, nullable=False),
     sa.Column("attributes", JsonText, nullable=False),
+    sa.Column("open311", sa.Boolean, nullable=False, server_default=sa.true()),
 )
 requests = sa.Table(
     "egov_requests",
@@ -138,6 +139,7 @@ def service_values(service: Service) -> dict[str, Any]:
         "name": service.name,
         "description": service.description,
         "group_name": service.group,
+        "open311": service.open311,
         "agency": service.agency,
         "type": service.type.value,
         "keywords": list(service.keywords),
@@ -162,6 +164,7 @@ def service_from_row(row: Any) -> Service:
         keywords=tuple(row.keywords),
         standard=_stored.structure(row.standard, ServiceStandard),
         attributes=attributes,
+        open311=bool(row.open311),
     )
 
 

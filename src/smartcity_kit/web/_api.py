@@ -134,6 +134,10 @@ _SERVICE_IN: Schema = {
         "keywords": {"type": "array", "items": {"type": "string", "maxLength": 200}},
         "type": {"enum": [t.value for t in ServiceType]},
         "attributes": {"type": "array", "items": _ATTRIBUTE, "maxItems": 100},
+        "open311": {
+            "type": "boolean",
+            "description": "Whether citizens file requests for it (false: a permit service).",
+        },
     },
     "additionalProperties": False,
 }
@@ -142,7 +146,15 @@ SERVICE = component(
     {
         **_SERVICE_IN,
         "description": "A service of the catalogue with its standard and its questions.",
-        "required": ["city", "code", *_SERVICE_IN["required"], "keywords", "type", "attributes"],
+        "required": [
+            "city",
+            "code",
+            *_SERVICE_IN["required"],
+            "keywords",
+            "type",
+            "attributes",
+            "open311",
+        ],
         "properties": {"city": _TEXT, "code": _TEXT, **_SERVICE_IN["properties"]},
         "additionalProperties": True,
     },

@@ -17,7 +17,9 @@ from smartcity_kit.economy import Books, EnterpriseRegistry, WasteBank
 from smartcity_kit.economy._city import CityEconomy
 from smartcity_kit.economy.qris._sales import QrisSales
 from smartcity_kit.egov import ServiceDesk
+from smartcity_kit.egov.cooperation import CooperationRegister
 from smartcity_kit.egov.open311 import Open311Handler
+from smartcity_kit.egov.permits import PermitOffice
 from smartcity_kit.errors import FieldError, SmartCityError
 from smartcity_kit.security import AccessPolicy, FleetMonitor
 from smartcity_kit.storage import ApiKeys, AuditLog, Database, Role
@@ -25,10 +27,12 @@ from smartcity_kit.web._access_log import log_access
 from smartcity_kit.web._api import api
 from smartcity_kit.web._cctv import cctv
 from smartcity_kit.web._config import AppConfig
+from smartcity_kit.web._cooperation import cooperation
 from smartcity_kit.web._dashboard import dashboard, dashboard_page
 from smartcity_kit.web._economy import economy
 from smartcity_kit.web._open311 import open311
 from smartcity_kit.web._openapi import check_response, openapi_document
+from smartcity_kit.web._permits import permits
 from smartcity_kit.web._problems import problem, problem_for
 from smartcity_kit.web._qris import qris
 
@@ -123,6 +127,8 @@ def create_app(  # noqa: C901, PLR0915 - the app's hooks are closures over its p
         "waste_bank": WasteBank(db, clock),
         "city_economy": CityEconomy(db),
         "qris_sales": QrisSales(db, clock),
+        "cooperation": {city.slug: CooperationRegister(db, city, clock) for city in config.cities},
+        "permit_offices": {city.slug: PermitOffice(db, city, clock) for city in config.cities},
         "open311": Open311Handler(
             list(desks.values()), authorize=authorize, clock=clock, data_version=version
         ),
@@ -132,6 +138,8 @@ def create_app(  # noqa: C901, PLR0915 - the app's hooks are closures over its p
     app.register_blueprint(cctv)
     app.register_blueprint(economy)
     app.register_blueprint(qris)
+    app.register_blueprint(cooperation)
+    app.register_blueprint(permits)
     app.register_blueprint(dashboard)
     app.register_blueprint(dashboard_page)
 

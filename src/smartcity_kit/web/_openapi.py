@@ -63,6 +63,7 @@ def component(name: str, schema: Schema) -> Schema:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
+#: A ``$ref`` to the problem-details schema (RFC 9457) every error answer has.
 PROBLEM: Final = component(
     "Problem",
     {
@@ -627,7 +628,8 @@ def openapi_document(
             "version": __version__,
             "description": (
                 "The JSON API of a smartcity-kit server: complaints and service requests, "
-                "CCTV, neighbourhood enterprises (BULo), QRIS payments and the city dashboard. "
+                "permits, cooperation agreements, CCTV, neighbourhood enterprises (BULo), QRIS "
+                "payments and the city dashboard. "
                 "Errors are problem details (RFC 9457). Lists are paged with `page` (from 1) "
                 "and `page_size` (1 to 200, 50 by default) and answer "
                 "`{page, page_size, items}`. Times are ISO 8601 with an offset."

@@ -24,6 +24,7 @@ from smartcity_kit.core import (
     SystemClock,
     parse_instant,
 )
+from smartcity_kit.egov._catalog import Service
 from smartcity_kit.egov._desk import ServiceDesk, check_text_fields
 from smartcity_kit.egov._requests import Contact, Location, ServiceRequest, Status
 from smartcity_kit.egov.open311 import _codec as codec
@@ -257,12 +258,17 @@ class Open311Handler:
     def _services(self, desk: ServiceDesk, code: str | None, fmt: Format) -> Response:
         if code is None:
             return self._ok(
-                codec.encode_services([service_to_wire(s) for s in desk.services()], fmt), fmt
+                codec.encode_services(
+                    [service_to_wire(s) for s in desk.services() if s.open311], fmt
+                ),
+                fmt,
             )
         try:
             service = desk.service(code)
         except NotFoundError:
             raise _error(404, f"unknown service_code {code[:64]!r}") from None
+        if not service.open311:
+            raise _error(404, f"unknown service_code {code[:64]!r}")
         if not service.metadata:
             raise _error(404, f"service {code!r} has no definition (metadata is false)")
         return self._ok(codec.encode_definition(definition_to_wire(service), fmt), fmt)
@@ -434,11 +440,16 @@ class Open311Handler:
             problems.extend(check_text_fields(description, media_url))
             if code is not None:
                 try:
-                    desk.service(code).parse_attributes(attributes)
+                    service: Service | None = desk.service(code)
                 except NotFoundError:
+                    service = None
+                if service is None or not service.open311:
                     problems.append(FieldError("service_code", f"unknown service {code[:64]!r}"))
-                except ValidationError as e:
-                    problems.extend(e.errors)
+                else:
+                    try:
+                        service.parse_attributes(attributes)
+                    except ValidationError as e:
+                        problems.extend(e.errors)
             raise _Problem(400, [WireError(400, str(p)) for p in problems])
         try:
             # The desk checks the text fields and the answers, and stores nothing on error.
