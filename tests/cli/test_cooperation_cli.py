@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
 
-from smartcity_kit.cli import main
+from smartcity_kit.cli import _cooperation, main
+from smartcity_kit.core import FixedClock
+from smartcity_kit.storage import AuditLog, Database
 
 TODAY = "2026-11-23"
 
@@ -64,15 +67,6 @@ def test_show_tells_what_an_agreement_still_needs(url: str) -> None:
     assert (data["implements"], data["activities"], data["missing_approvals"]) == (7, 2, [])
 
 
-def test_apply_terms_stores_the_expiry(url: str) -> None:
-    later = run("cooperation", "apply-terms", "--today", "2027-01-10", "--db", url)
-    assert later.exit_code == 0
-    assert later.output.splitlines() == ["9 palembang loi: expired", "1 agreement(s) changed."]
-    assert run("cooperation", "apply-terms", "--today", "2027-01-10", "--db", url).output == (
-        "0 agreement(s) changed.\n"
-    )
-
-
 def test_bad_input_exits_2_with_one_line(url: str) -> None:
     for args, message in [
         (("list", "--today", "2026-02-30"), "Error: --today: must be a date"),
@@ -86,3 +80,18 @@ def test_bad_input_exits_2_with_one_line(url: str) -> None:
     assert bad.exit_code == 2
     missing = run("cooperation", "list", "--db", "sqlite:///nowhere/city.db")
     assert missing.exit_code == 2
+
+
+def test_apply_terms_writes_with_the_real_clock(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db_url = f"sqlite:///{tmp_path / 'city.db'}"
+    assert run("cooperation", "demo", "--today", TODAY, "--db", db_url).exit_code == 0
+    refused = run("cooperation", "apply-terms", "--today", "2027-01-10", "--db", db_url)
+    assert refused.exit_code == 2  # no --today for a command that writes
+    now = dt.datetime(2027, 1, 10, 4, tzinfo=dt.UTC)
+    monkeypatch.setattr(_cooperation, "SystemClock", lambda: FixedClock(now))
+    later = run("cooperation", "apply-terms", "--db", db_url)
+    assert later.output.splitlines() == ["9 palembang loi: expired", "1 agreement(s) changed."]
+    entries = AuditLog(Database(db_url)).entries(actor="cli")
+    assert [(e.action, e.at) for e in entries] == [("cooperation.agreement.expired", now)]

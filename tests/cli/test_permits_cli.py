@@ -61,9 +61,19 @@ def test_not_valid_exits_1(seeded: str) -> None:
 
 
 def test_verify_as_json(seeded: str) -> None:
-    result = run("permits", "verify", "503/0002/DPMPTSP/X/2026", "--json", "--db", seeded)
+    result = run(
+        "permits",
+        "verify",
+        "503/0002/DPMPTSP/X/2026",
+        "--on",
+        "2026-11-23",
+        "--json",
+        "--db",
+        seeded,
+    )
     body = json.loads(result.stdout)
     assert body["valid"] is True
+    assert body["valid_until"] is not None
     assert body["city"] == "makassar"
     assert body["holder"] == "C*** L*** K***"
 
@@ -96,7 +106,7 @@ def test_list(seeded: str) -> None:
     assert result.stdout.splitlines() == [
         "ID  STATUS  SERVICE  DUE         NUMBER                    APPLICANT",
         "7   issued  P03      2026-11-09  503/0002/DPMPTSP/XI/2026  C*** B*** W***",
-        "6   issued  P01      2026-11-20  503/0001/DPMPTSP/XI/2026  W*** S*** H***",
+        "6   issued  P01      2026-11-23  503/0001/DPMPTSP/XI/2026  W*** S*** H***",
     ]
     listed = json.loads(
         run("permits", "list", "--city", "makassar", "--json", "--db", seeded).stdout

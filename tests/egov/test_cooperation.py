@@ -423,14 +423,23 @@ def test_expiry_is_computed_by_the_clock_and_applied_when_asked(
     later = dt.date(2027, 1, 5)
     assert [a.id for a in reg.agreements(status="expired", today=later)] == [short.id]
     assert reg.get(short.id).status is S.ACTIVE  # nothing stored yet
-    changed = reg.apply_terms(actor="system", today=later)
-    assert {a.id: a.status for a in changed} == {short.id: S.EXPIRED, rolling.id: S.ACTIVE}
-    assert reg.get(rolling.id).term == Term(dt.date(2027, 1, 1), dt.date(2027, 12, 31))
+    with pytest.raises(ValidationError) as caught:  # the clock decides, not the caller
+        reg.apply_terms(actor="system", today=later)
+    assert caught.value.fields == ("today",)
+    assert reg.get(short.id).status is S.ACTIVE
+    clock.set(dt.datetime(2027, 1, 5, 2, tzinfo=dt.UTC))
+    changed = reg.apply_terms(actor="system")
+    assert {a.id: a.status for a in changed} == {short.id: S.EXPIRED}
+    renewing = reg.get(rolling.id)  # renewed on read, its signed term kept
+    assert renewing.status_on(later) is S.ACTIVE
+    assert renewing.end_on(later) == dt.date(2027, 12, 31)
     assert reg.get(waiting.id).status is S.NEGOTIATING
-    assert reg.apply_terms(actor="system", today=later) == []
-    actions = [e.action for e in AuditLog(db).entries(actor="system")]
-    assert sorted(actions) == ["cooperation.agreement.expired", "cooperation.agreement.renewed"]
+    assert reg.apply_terms(actor="system") == []
+    entries = AuditLog(db).entries(actor="system")
+    assert [e.action for e in entries] == ["cooperation.agreement.expired"]
+    assert entries[0].at == dt.datetime(2027, 1, 5, 2, tzinfo=dt.UTC)
     # Expiring by hand once the term has ended (here: on hold after signing).
+    clock.set(NOW)
     held = new(reg, term=Term(dt.date(2026, 1, 1), dt.date(2026, 12, 31)))
     sign(reg, held.id)
     reg.transition(held.id, "on_hold", actor="t", notes="Evaluasi")
@@ -542,3 +551,159 @@ def test_the_demo_is_seeded_once_with_engie_on_hold(db: Database) -> None:
     assert countries["kaohsiung"] == "TW"
     assert countries["ie-singapore"] == "SG"
     assert AuditLog(db).verify().intact
+
+
+# --- review findings: approvals, signing, revising, activities -------------------------------
+
+
+def approve_on(kind: str, day: dt.date, decision: str = "approved") -> Approval:
+    return Approval(kind, decision, f"100/{kind.upper()}/{day.isoformat()}", day)
+
+
+def test_a_substantive_revision_withdraws_the_approvals_recorded_before_it(
+    reg: CooperationRegister, db: Database
+) -> None:
+    mou = new(reg, partner="gothenburg")
+    for kind in ("dprd", "kemendagri"):
+        reg.record_approval(mou.id, approve_on(kind, dt.date(2026, 11, 1)), actor="t")
+    assert reg.missing_approvals(reg.get(mou.id)) == []
+    reg.revise(mou.id, {"number": "415.4/01/KS/XI/2026"}, actor="t")  # not substantive
+    assert reg.missing_approvals(reg.get(mou.id)) == []
+    revised = reg.revise(mou.id, {"fields": ["smart_city", "trade"]}, actor="t")
+    assert reg.missing_approvals(revised) == ["dprd", "kemendagri"]
+    assert [a.withdrawn_on for a in revised.approvals] == [TODAY, TODAY]
+    assert AuditLog(db).entries(action="cooperation.agreement.revised")[-1].details[
+        "approvals_withdrawn"
+    ] == ["dprd", "kemendagri"]
+    with pytest.raises(ConflictError, match="approvals"):
+        sign(reg, mou.id)
+    with pytest.raises(ValidationError) as caught:  # decided on the old text
+        reg.record_approval(mou.id, approve_on("dprd", dt.date(2026, 11, 2)), actor="t")
+    assert caught.value.fields == ("decided_on",)
+    for kind in ("dprd", "kemendagri"):
+        reg.record_approval(mou.id, approve_on(kind, TODAY), actor="t")
+    assert sign(reg, mou.id).status is S.ACTIVE
+    again = reg.get(mou.id)
+    assert [a.withdrawn_on for a in again.approvals] == [TODAY, TODAY, None, None]
+
+
+def test_the_decision_decided_last_counts_not_the_one_recorded_last(
+    reg: CooperationRegister,
+) -> None:
+    mou = new(reg, partner="gothenburg")
+    reg.record_approval(mou.id, approve_on("kemendagri", dt.date(2026, 3, 1)), actor="t")
+    reg.record_approval(mou.id, approve_on("dprd", dt.date(2026, 11, 20), "rejected"), actor="t")
+    late = reg.record_approval(mou.id, approve_on("dprd", dt.date(2026, 3, 1)), actor="t")
+    assert late.status is S.ON_HOLD
+    assert reg.missing_approvals(late) == ["dprd"]
+    with pytest.raises(ConflictError, match="dprd"):
+        sign(reg, mou.id)
+    reg.record_approval(mou.id, approve_on("dprd", dt.date(2026, 11, 20)), actor="t")
+    assert sign(reg, mou.id).status is S.ACTIVE  # same day: the one recorded last counts
+
+
+def test_it_is_signed_on_or_after_the_approvals_it_needs(reg: CooperationRegister) -> None:
+    mou = new(reg, partner="gothenburg")
+    reg.record_approval(mou.id, approve_on("dprd", dt.date(2026, 10, 1)), actor="t")
+    reg.record_approval(mou.id, approve_on("kemendagri", dt.date(2026, 11, 10)), actor="t")
+    for day in (dt.date(2026, 11, 9), TODAY + dt.timedelta(days=1)):
+        with pytest.raises(ValidationError) as caught:
+            sign(reg, mou.id, on=day)
+        assert caught.value.fields == ("signed_on",)
+    assert reg.get(mou.id).status is S.NEGOTIATING
+    assert sign(reg, mou.id, on=dt.date(2026, 11, 10)).signed_on == dt.date(2026, 11, 10)
+
+
+def test_an_agreement_is_signed_only_by_the_move_to_active(reg: CooperationRegister) -> None:
+    cases: list[tuple[dict[str, Any], str]] = [
+        ({"signed_on": dt.date(2026, 1, 1)}, "signed_on"),
+        ({"signed_on": dt.date(2026, 1, 1), "signing_event": "F8"}, "signed_on"),
+    ]
+    for extra, field in cases:
+        with pytest.raises(ValidationError) as caught:
+            new(reg, **extra)
+        assert caught.value.fields == (field,)
+    draft = new(reg, status="draft")
+    with pytest.raises(ValidationError) as caught:
+        reg.transition(draft.id, "negotiating", actor="t", signing_event="Festival F8")
+    assert caught.value.fields == ("signing_event",)
+    assert reg.get(draft.id).signing_event is None
+
+
+def test_a_signed_agreement_keeps_its_renewal_and_an_ended_one_cannot_change(
+    reg: CooperationRegister, clock: FixedClock
+) -> None:
+    mou = new(reg, renewal="by_amendment")
+    sign(reg, mou.id)
+    with pytest.raises(ConflictError, match="renewal"):
+        reg.revise(mou.id, {"renewal": "automatic"}, actor="t")
+    ended = new(reg, term=Term(dt.date(2026, 1, 1), dt.date(2026, 11, 30)))
+    sign(reg, ended.id)
+    clock.set(dt.datetime(2026, 12, 5, 2, tzinfo=dt.UTC))
+    assert reg.get(ended.id).status is S.ACTIVE  # not yet stored as expired
+    with pytest.raises(ConflictError, match="expired"):
+        reg.revise(ended.id, {"title": "Diubah setelah berakhir"}, actor="t")
+
+
+def test_an_automatic_renewal_keeps_to_the_leap_day_anniversary(
+    reg: CooperationRegister, clock: FixedClock
+) -> None:
+    clock.set(dt.datetime(2024, 3, 1, 2, tzinfo=dt.UTC))
+    mou = new(reg, term=Term.years(dt.date(2024, 2, 29), 1), renewal="automatic")
+    sign(reg, mou.id, on=dt.date(2024, 2, 29))
+    clock.set(dt.datetime(2028, 3, 1, 2, tzinfo=dt.UTC))
+    reg.apply_terms(actor="system")
+    stored = reg.get(mou.id)
+    assert stored.end_on(dt.date(2028, 2, 28)) == dt.date(2028, 2, 28)
+    assert stored.end_on(dt.date(2028, 2, 29)) == dt.date(2029, 2, 27)
+
+
+def test_messages_do_not_repeat_what_may_be_personal_data(reg: CooperationRegister) -> None:
+    with pytest.raises(NotFoundError) as missing:
+        new(reg, partner="kaohsiung")
+    assert "kaohsiung" not in str(missing.value)
+    assert "no such partner" in str(missing.value)
+    with pytest.raises(ValidationError) as caught:
+        new(reg, agencies=["satpolpp"])
+    assert caught.value.fields == ("agencies[0]",)
+    assert "satpolpp" not in str(caught.value)
+    for code in ("7371014501900001", "081234567890"):
+        with pytest.raises(ValidationError) as bad:
+            Partner(city="makassar", code=code, kind="domestic_private", name="PT X")
+        assert bad.value.fields == ("code",)
+        assert code not in str(bad.value)
+
+
+def test_a_partner_added_twice_at_once_is_a_conflict(
+    reg: CooperationRegister, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The other process's insert lands between our check and our insert.
+    monkeypatch.setattr(reg, "_partner_row", lambda *_: None)
+    with pytest.raises(ConflictError, match="already exists"):
+        reg.add_partner(
+            Partner(city="makassar", code="tual", kind="domestic_private", name="PT Tual"),
+            actor="t",
+        )
+    assert rows(db, store.partners) == 3
+
+
+def test_activities_come_only_under_agreements_that_run(
+    reg: CooperationRegister, clock: FixedClock
+) -> None:
+    def visit(agreement_id: int) -> Activity:
+        return Activity(agreement_id, "study_visit", "Kunjungan", TODAY, TODAY)
+
+    held = new(reg)
+    sign(reg, held.id)
+    reg.transition(held.id, "on_hold", actor="t", notes="Evaluasi")
+    assert reg.add_activity(visit(held.id), actor="t").id > 0  # on hold after signing
+    ended = new(reg)
+    sign(reg, ended.id)
+    reg.transition(ended.id, "terminated", actor="t", notes="Diakhiri")
+    with pytest.raises(ConflictError, match="terminated"):
+        reg.add_activity(visit(ended.id), actor="t")
+    short = new(reg, term=Term(dt.date(2026, 1, 1), dt.date(2026, 11, 30)))
+    sign(reg, short.id)
+    clock.set(dt.datetime(2026, 12, 5, 2, tzinfo=dt.UTC))
+    with pytest.raises(ConflictError, match="expired"):
+        reg.add_activity(visit(short.id), actor="t")

@@ -129,15 +129,50 @@ def test_a_term_of_years_ends_the_day_before_the_anniversary() -> None:
 
 
 @given(
-    start=st.dates(min_value=dt.date(1950, 1, 1), max_value=dt.date(2900, 12, 31)),
-    years=st.integers(1, 50),
+    start=st.dates(min_value=dt.date(1950, 1, 1), max_value=dt.date(2800, 12, 31)),
+    years=st.integers(1, 5),
+    n=st.integers(0, 8),
 )
-def test_renewing_a_term_of_years_gives_the_next_equal_term(start: dt.date, years: int) -> None:
+def test_the_nth_renewal_of_a_term_of_years_keeps_to_the_original_anniversary(
+    start: dt.date, years: int, n: int
+) -> None:
     term = Term.years(start, years)
-    assert term.end is not None
-    nxt = term.renewed()
-    assert nxt.start == term.end + dt.timedelta(days=1)
-    assert nxt == Term.years(nxt.start, years)  # whole years stay whole years
+    renewal = term.renewal(n)
+    # Independent of how renewal counts: the n-th renewal is what lies between the ends of
+    # the n*years and the (n+1)*years terms from the same start.
+    if n == 0:
+        assert renewal == term
+    else:
+        before = Term.years(start, n * years).end
+        assert before is not None
+        assert renewal.start == before + dt.timedelta(days=1)
+    assert renewal.end == Term.years(start, (n + 1) * years).end
+    assert renewal.whole_years == years  # a renewed term is as many years long
+    assert renewal.end is not None
+    assert term.renewal(n + 1).start == renewal.end + dt.timedelta(days=1)  # no gap, no overlap
+    if (start.month, start.day) != (2, 29):
+        assert (renewal.start.month, renewal.start.day) == (start.month, start.day)
+
+
+@given(
+    start=st.dates(min_value=dt.date(1950, 1, 1), max_value=dt.date(2800, 12, 31)),
+    days=st.integers(0, 2000),
+    offset=st.integers(0, 20_000),
+)
+def test_the_term_running_on_a_day_holds_that_day(start: dt.date, days: int, offset: int) -> None:
+    term = Term(start, start + dt.timedelta(days=days))
+    day = start + dt.timedelta(days=offset)
+    running = term.running_on(day)
+    assert running.start <= day
+    assert running.end is not None
+    assert day <= running.end
+
+
+def test_a_leap_day_term_does_not_drift() -> None:
+    term = Term.years(dt.date(2024, 2, 29), 1)
+    assert term.renewal(1) == Term(dt.date(2025, 2, 28), dt.date(2026, 2, 27))
+    assert term.renewal(4) == Term(dt.date(2028, 2, 29), dt.date(2029, 2, 27))
+    assert term.renewed().renewed().renewed().renewed() != term.renewal(4)  # why it is kept
 
 
 @given(
@@ -152,7 +187,10 @@ def test_renewing_any_term_starts_the_day_after_and_never_shortens(
     nxt = term.renewed()
     assert nxt.start == term.end + dt.timedelta(days=1)
     assert nxt.end is not None
-    assert (nxt.end - nxt.start).days >= (term.end - term.start).days - 1
+    if term.whole_years is None:
+        assert (nxt.end - nxt.start).days >= (term.end - term.start).days
+    else:  # a year is a year, 365 or 366 days
+        assert nxt.whole_years == term.whole_years
 
 
 def test_documents_are_known_by_their_sha256() -> None:

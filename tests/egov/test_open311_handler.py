@@ -539,3 +539,20 @@ def test_a_service_closed_to_requests_is_neither_listed_nor_taken(
     assert desk.search() == []
     with pytest.raises(NotFoundError, match="takes no requests"):
         desk.submit("P01", location=Location(address="Jl. Sultan Hasanuddin 1"))
+
+
+@pytest.mark.parametrize("field", ["description", "service_code", "first_name", "lat", "api_key"])
+def test_a_nul_character_in_any_field_is_a_400_and_stores_nothing(
+    handler: Open311Handler, desk: ServiceDesk, field: str
+) -> None:
+    # PostgreSQL refuses NUL in text: it must be turned away before any query.
+    status, body = post(handler, **{**GOOD, field: GOOD.get(field, "x") + "\x00"})
+    assert status == 400
+    assert body == [{"code": 400, "description": f"{field}: must not contain a NUL character"}]
+    assert desk.search() == []
+    for path, params in (
+        ("services/0\x0001.json", {}),
+        ("requests.json", {"service_code": ["001\x00"]}),
+        ("requests/1\x00.json", {}),
+    ):
+        assert handler.handle("GET", path, form(**params)).status in (400, 404)

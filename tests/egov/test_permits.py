@@ -107,6 +107,50 @@ def test_an_applicant_is_masked_in_its_repr() -> None:
     assert BUSINESS.identifier == "9120005550011"
 
 
+@pytest.mark.parametrize("name", ["Andi\x00Nurhaliza", "Andi\x07", "CV Maju\nJaya", "A\x1b[31m"])
+def test_control_characters_in_a_name_are_refused(name: str) -> None:
+    with pytest.raises(ValidationError) as e:
+        Applicant.business(name, Nib("9120005550011"))
+    assert e.value.fields == ("applicant.name",)
+
+
+@pytest.mark.parametrize("name", ["ktp\x00.pdf", "ktp\x1f.pdf", "ktp\r\n.pdf", "ktp\x7f.pdf"])
+def test_control_characters_in_a_document_name_are_refused(name: str) -> None:
+    with pytest.raises(ValidationError) as e:
+        Document(1, name, "a" * 64, 10, "application/pdf")
+    assert e.value.fields == ("name",)
+
+
+def test_control_characters_in_free_text_are_refused_naming_the_field(
+    office: PermitOffice, db: Database
+) -> None:
+    a = office.submit(complete(office, office.apply("P01", PERSON, actor="t")).id, actor="t")
+    before = len(AuditLog(db).entries())
+    with pytest.raises(ValidationError) as e:
+        office.return_incomplete(a.id, [1], actor="t", notes="buram\x00")
+    assert e.value.fields == ("notes",)
+    with pytest.raises(ValidationError) as e:
+        office.verify(a.id, actor="t", notes="ok\x1b[2J")
+    assert e.value.fields == ("notes",)
+    with pytest.raises(ValidationError) as e:
+        office.reject(a.id, "tidak\x00 lengkap", actor="t")
+    assert e.value.fields == ("reason",)
+    a = office.verify(a.id, actor="t")
+    with pytest.raises(ValidationError) as e:
+        office.record_payment(a.id, a.fee, "BANK\x00-1", actor="t")
+    assert e.value.fields == ("reference",)
+    a = office.approve(office.record_payment(a.id, a.fee, "BANK-1", actor="t").id, actor="t")
+    a = office.issue(a.id, actor="t")
+    with pytest.raises(ValidationError) as e:
+        office.revoke(a.id, "dicabut\x00", actor="t")
+    assert e.value.fields == ("reason",)
+    assert office.get(a.id).status is S.ISSUED
+    assert len(AuditLog(db).entries()) == before + 4  # verified, paid, approved, issued only
+    # A clerk writes a reason in lines: line breaks and tabs are not control characters here.
+    revoked = office.revoke(a.id, "Dicabut:\n\t- bangunan tidak sesuai gambar", actor="t")
+    assert revoked.status is S.REVOKED
+
+
 @pytest.mark.parametrize(
     ("kwargs", "field"),
     [
@@ -289,6 +333,40 @@ def test_a_rejection_needs_a_reason(office: PermitOffice) -> None:
         office.approve(a.id, actor="kepala")
 
 
+def test_an_application_never_completed_can_be_rejected(
+    office: PermitOffice, clock: FixedClock
+) -> None:
+    a = office.submit(complete(office, office.apply("P01", PERSON, actor="t")).id, actor="t")
+    a = office.return_incomplete(a.id, [2], actor="verifikator")
+    clock.advance(days=30)
+    with pytest.raises(ValidationError) as e:
+        office.reject(a.id, " ", actor="kepala")
+    assert e.value.fields == ("reason",)
+    a = office.reject(a.id, "Berkas tidak dilengkapi dalam 30 hari", actor="kepala")
+    assert (a.status, a.decided_at) == (S.REJECTED, clock.now())
+    assert a.notes == "Berkas tidak dilengkapi dalam 30 hari"
+    with pytest.raises(ConflictError):
+        office.attach(a.id, document(2, "baru.pdf"), actor="pemohon")
+
+
+def test_a_draft_is_withdrawn_by_rejecting_it_with_the_reason(
+    office: PermitOffice, db: Database
+) -> None:
+    a = office.apply("P03", BUSINESS, actor="loket")
+    with pytest.raises(ValidationError) as e:
+        office.reject(a.id, "", actor="loket")
+    assert e.value.fields == ("reason",)
+    a = office.reject(a.id, "Ditarik oleh pemohon", actor="loket")
+    assert (a.status, a.notes) == (S.REJECTED, "Ditarik oleh pemohon")
+    assert a.status.closed
+    assert [e.action for e in office.history(a.id)] == ["draft", "rejected"]
+    audit = AuditLog(db).entries(subject=f"permit-application:{a.id}")[-1]
+    assert audit.action == "permit.rejected"
+    assert audit.details == {"from": "draft", "to": "rejected", "reason": "Ditarik oleh pemohon"}
+    with pytest.raises(ConflictError):
+        office.submit(a.id, actor="loket")
+
+
 def test_a_paid_application_can_be_rejected(office: PermitOffice) -> None:
     a = verified(office, "P01")
     a = office.record_payment(a.id, a.fee, "BANK-1", actor="kasir")
@@ -448,6 +526,30 @@ def test_the_deadline_skips_the_christmas_days_off(db: Database) -> None:
     assert a.due_at == dt.datetime(2026, 12, 29, 16, 0, tzinfo=dt.UTC)
 
 
+def test_the_deadline_pauses_while_the_fee_is_due(
+    office: PermitOffice, clock: FixedClock, db: Database
+) -> None:
+    a = complete(office, office.apply("P01", PERSON, actor="t"))
+    a = office.submit(a.id, actor="t")  # Monday 2 Nov; 5 working days: Monday 9 Nov
+    assert a.due_at == dt.datetime(2026, 11, 9, 16, 0, tzinfo=dt.UTC)
+    clock.advance(days=1)  # Tuesday: verified, the applicant must pay
+    a = office.verify(a.id, actor="t")
+    assert (a.status, a.paused_at, a.due_at) == (S.VERIFIED, clock.now(), None)
+    assert office.overdue(clock.now() + dt.timedelta(days=30)) == []
+    clock.advance(days=2)  # paid on Thursday: Wednesday and Thursday were paused
+    a = office.record_payment(a.id, a.fee, "BANK-9", actor="kasir")
+    assert (a.status, a.paused_at, a.paused_days) == (S.FEE_PAID, None, 2)
+    assert a.due_at == dt.datetime(2026, 11, 11, 16, 0, tzinfo=dt.UTC)
+    paid = AuditLog(db).entries(subject=f"permit-application:{a.id}")[-1]
+    assert paid.details["paused_days"] == 2
+    assert paid.details["due_at"] == "2026-11-11T16:00:00+00:00"
+
+
+def test_a_free_service_does_not_pause_at_verification(office: PermitOffice) -> None:
+    a = verified(office, "P03")
+    assert (a.paused_at, a.due_at) == (None, dt.datetime(2026, 11, 5, 16, 0, tzinfo=dt.UTC))
+
+
 def test_overdue_lists_open_applications_past_their_deadline(
     office: PermitOffice, clock: FixedClock
 ) -> None:
@@ -455,8 +557,10 @@ def test_overdue_lists_open_applications_past_their_deadline(
     paused = office.submit(complete(office, office.apply("P03", BUSINESS, actor="t")).id, actor="t")
     office.return_incomplete(paused.id, [1], actor="t")
     decided = approved(office)
+    waiting_for_payment = verified(office, "P01")
     clock.advance(days=30)
     assert [a.id for a in office.overdue()] == [late.id]
+    assert not office.get(waiting_for_payment.id).overdue(clock.now())
     assert office.get(late.id).overdue(clock.now())
     assert not office.get(decided.id).overdue(clock.now())
 
@@ -549,29 +653,86 @@ def test_validity_ends_and_starts(office: PermitOffice, clock: FixedClock) -> No
     assert (check.valid, check.reason) == (False, "expired")
 
 
-def test_a_verification_never_holds_unmasked_personal_data(office: PermitOffice) -> None:
-    a = approved(office, "P01")
+@pytest.mark.parametrize(
+    ("issued_on", "last_day"),
+    [
+        (dt.date(2027, 1, 31), dt.date(2027, 2, 28)),  # no 31 February: its last day
+        (dt.date(2028, 1, 31), dt.date(2028, 2, 29)),  # a leap year
+        (dt.date(2027, 1, 30), dt.date(2027, 2, 28)),
+        (dt.date(2027, 1, 29), dt.date(2027, 2, 28)),
+        (dt.date(2027, 1, 28), dt.date(2027, 2, 27)),  # 28 February exists: the day before
+        (dt.date(2027, 3, 31), dt.date(2027, 4, 30)),
+        (dt.date(2026, 11, 2), dt.date(2026, 12, 1)),
+        (dt.date(2026, 12, 31), dt.date(2027, 1, 30)),
+    ],
+)
+def test_validity_when_the_month_has_no_such_day(
+    db: Database, clock: FixedClock, issued_on: dt.date, last_day: dt.date
+) -> None:
+    """Valid through the day before the same day a month on, or that month's last day."""
+    catalogue(db, clock)
+    office = PermitOffice(db, BAUBAU, clock, PermitRules(validity_months={"P03": 1}))
+    a = approved(office)
+    clock.set(dt.datetime.combine(issued_on, dt.time(1, 0), tzinfo=dt.UTC))  # 09:00 WITA
     a = office.issue(a.id, actor="t")
-    office_person = office.apply("P03", PERSON, actor="t")
-    assert office_person.applicant.kind is ApplicantKind.PERSON
+    assert (a.valid_from, a.valid_until) == (issued_on, last_day)
+    clock.set(dt.datetime.combine(last_day, dt.time(15, 59), tzinfo=dt.UTC))  # 23:59 WITA
+    assert office.check(a.number or "").valid
+    clock.advance(minutes=1)
+    assert office.check(a.number or "").reason == "expired"
+
+
+def test_a_verification_never_holds_unmasked_personal_data(office: PermitOffice) -> None:
+    a = complete(office, office.apply("P01", PERSON, actor="t"))
+    a = office.verify(office.submit(a.id, actor="t").id, actor="t")
+    a = office.record_payment(a.id, a.fee, "BANK-1", actor="t")
+    a = office.issue(office.approve(a.id, actor="t").id, actor="t")
+    assert a.applicant.kind is ApplicantKind.PERSON
     check = office.check(f"  {a.number}  ")
     assert check.valid
-    assert check.holder == "C*** B*** W***"
-    assert check.holder_id == "9120005550011"
+    assert check.holder == "W*** S*** H***"
+    assert check.holder_kind == "person"
+    assert check.holder_id == "747201******0001"
     text = repr(check)
-    assert "Benteng" not in text
+    assert "Waode" not in text
+    assert "Hasanah" not in text
+    assert "7472015508950001" not in text
     unknown = office.check("503/9999/DPMPTSP/XI/2026")
     assert (unknown.valid, unknown.reason, unknown.holder) == (False, "unknown", None)
 
 
-def test_a_person_is_masked_in_the_verification(office: PermitOffice) -> None:
-    a = complete(office, office.apply("P03", PERSON, actor="t"))
-    a = office.verify(office.submit(a.id, actor="t").id, actor="t")
-    a = office.issue(office.approve(a.id, actor="t").id, actor="t")
+def test_a_business_is_masked_in_the_verification(office: PermitOffice) -> None:
+    a = office.issue(approved(office).id, actor="t")
     check = office.check(a.number or "")
-    assert check.holder == "W*** S*** H***"
-    assert check.holder_id == "747201******0001"
-    assert "7472015508950001" not in repr(check)
+    assert check.holder == "C*** B*** W***"
+    assert check.holder_id == "9120005550011"  # a NIB is not personal data
+    assert "Benteng" not in repr(check)
+
+
+@pytest.mark.parametrize(
+    "number",
+    [
+        "503/0001/DPMPTSP/XI/2026\x00",
+        "503/0001\x00/DPMPTSP/XI/2026",
+        "503/0001/DPMPTSP/XI/2026\u200b",
+        "503 0001 DPMPTSP XI 2026",
+        "503/0001/DPMPTSP/XI/2026' OR '1'='1",
+        "503/" + "1" * 200,
+    ],
+)
+def test_text_that_cannot_be_a_number_is_unknown_without_a_query(
+    office: PermitOffice, monkeypatch: pytest.MonkeyPatch, number: str
+) -> None:
+    office.issue(approved(office).id, actor="t")
+
+    def no_query(_number: str) -> PermitApplication:
+        raise AssertionError("looked up")
+
+    monkeypatch.setattr(office, "permit", no_query)
+    check = office.check(number)
+    assert (check.valid, check.reason, check.holder) == (False, "unknown", None)
+    assert check_number({"baubau": office}, number).reason == "unknown"
+    assert check_number({"baubau": office}, number, "baubau").reason == "unknown"
 
 
 def test_check_number_over_several_cities(db: Database, clock: FixedClock) -> None:

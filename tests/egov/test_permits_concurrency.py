@@ -22,14 +22,22 @@ from smartcity_kit.core import CityProfile
 from smartcity_kit.egov.permits import PermitOffice
 from smartcity_kit.storage import Database
 
-url, go, ids = sys.argv[1], pathlib.Path(sys.argv[2]), [int(i) for i in sys.argv[3].split(",")]
+url, folder, ids = sys.argv[1], pathlib.Path(sys.argv[2]), [int(i) for i in sys.argv[3].split(",")]
+worker = sys.argv[4]
 db = Database(url)
 office = PermitOffice(db, CityProfile.builtin("baubau"))
 office.get(ids[0])  # connect and check the schema before the start
-while not go.exists():
+(folder / f"ready-{worker}").touch()
+deadline = time.time() + 120
+while not (folder / "go").exists():
+    if time.time() > deadline:
+        sys.exit("no go")
     time.sleep(0.001)
+# time.time(), not time.monotonic(): the parent compares the workers' clocks.
+print(f"start {time.time():.6f}", flush=True)
 for i in ids:
-    print(office.issue(i, actor=f"worker:{sys.argv[4]}").number, flush=True)
+    print(office.issue(i, actor=f"worker:{worker}").number, flush=True)
+print(f"end {time.time():.6f}", flush=True)
 db.dispose()
 """
 
@@ -62,6 +70,16 @@ def _approved(db: Database, count: int) -> list[int]:
     return ids
 
 
+def _wait_until_ready(procs: list[subprocess.Popen[str]], ready: list[Path]) -> None:
+    """Wait (two minutes at most) until every worker has connected and says so."""
+    deadline = time.time() + 120
+    while not all(r.exists() for r in ready):
+        ended = [p.communicate()[1] for p in procs if p.poll() is not None]
+        assert not ended, f"a worker ended before it was ready: {ended}"
+        assert time.time() < deadline, "the workers did not get ready in time"
+        time.sleep(0.01)
+
+
 def test_two_processes_issuing_at_once_never_share_a_number(db: Database, tmp_path: Path) -> None:
     workers, each = 2, 15
     ids = _approved(db, workers * each)
@@ -74,7 +92,7 @@ def test_two_processes_issuing_at_once_never_share_a_number(db: Database, tmp_pa
                 sys.executable,
                 str(script),
                 url,
-                str(go),
+                str(tmp_path),
                 ",".join(str(i) for i in ids[w::workers]),
                 str(w),
             ],
@@ -84,11 +102,25 @@ def test_two_processes_issuing_at_once_never_share_a_number(db: Database, tmp_pa
         )
         for w in range(workers)
     ]
-    time.sleep(1.0)  # both connected and waiting
-    go.touch()
-    outputs = [p.communicate(timeout=300) for p in procs]
+    try:
+        _wait_until_ready(procs, [tmp_path / f"ready-{w}" for w in range(workers)])
+        go.touch()  # both connected, the schema checked: they start together
+        outputs = [p.communicate(timeout=300) for p in procs]
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
     assert all(p.returncode == 0 for p in procs), [err for _, err in outputs]
-    numbers = [line for out, _ in outputs for line in out.splitlines()]
+    intervals, numbers = [], []
+    for out, _ in outputs:
+        lines = out.splitlines()
+        assert lines[0].startswith("start "), lines
+        assert lines[-1].startswith("end "), lines
+        intervals.append((float(lines[0].split()[1]), float(lines[-1].split()[1])))
+        numbers += lines[1:-1]
+    # The workers really issued at the same time: their issuing intervals overlap.
+    assert max(start for start, _ in intervals) < min(end for _, end in intervals), intervals
     assert len(numbers) == workers * each
     assert len(set(numbers)) == len(numbers)
     # One sequence with no gaps: every number from 1 (the month and year are today's).

@@ -9,6 +9,7 @@ any answer that differs from its declaration into a 500 that names the differenc
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -16,12 +17,14 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
+import sqlalchemy as sa
 from flask.testing import FlaskClient
 
 from smartcity_kit.core import CityProfile, SystemClock
@@ -162,12 +165,44 @@ def _wait_for_health(process: subprocess.Popen[bytes], base: str, log: Path) -> 
     pytest.fail("the demo never answered /healthz:\n" + log.read_text())  # pragma: no cover
 
 
-@pytest.fixture(scope="module")
-def served_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
-    """``smartcity-kit serve --demo`` on a free port: a folder with its address (``base``) and
-    Schemathesis's settings, and an admin key linked to a CCTV account."""
+@contextlib.contextmanager
+def _demo_database(engine: str, folder: Path) -> Iterator[str]:
+    """The URL of an empty database: a file, or a PostgreSQL schema dropped afterwards."""
+    if engine == "sqlite":
+        yield f"sqlite:///{folder / 'demo.db'}"
+        return
+    base = os.environ["SMARTCITY_TEST_POSTGRES_URL"]
+    schema = f"served_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(base)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(
+    scope="module",
+    params=[
+        pytest.param("sqlite", id="sqlite"),
+        pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),
+    ],
+)
+def served_demo(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Path, str]]:
+    """``smartcity-kit serve --demo`` on a free port, on SQLite and on PostgreSQL: a folder with
+    its address (``base``) and Schemathesis's settings, and an admin key linked to a CCTV
+    account."""
     folder = tmp_path_factory.mktemp("served")
-    url = f"sqlite:///{folder / 'demo.db'}"
+    with _demo_database(request.param, folder) as url:
+        yield from _served(folder, url)
+
+
+def _served(folder: Path, url: str) -> Iterator[tuple[Path, str]]:
     base = f"http://127.0.0.1:{_free_port()}"
     (folder / "base").write_text(base)
     # The demo cameras' passwords are sealed with this key, so snapshots can use them.
@@ -196,6 +231,7 @@ def served_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path
             '"path.agreement_id" = 1\n'
         )
         yield folder, key
+        db.dispose()
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         try:
@@ -224,6 +260,7 @@ def test_the_served_api_matches_its_document(served_demo: tuple[Path, str]) -> N
     command += ["--header", f"X-API-Key: {key}", "--max-examples", examples]
     command += ["--seed", "20261123", "--request-timeout", "30", "--workers", "1"]
     command += ["--generation-database", "none", "--suppress-health-check", "all"]
+    command += ["--generation-allow-x00", "true"]  # PostgreSQL refuses NUL: it must be a 400
     command += ["--no-color", "--report", "junit", "--report-dir", str(folder)]
     run = subprocess.run(
         command, capture_output=True, text=True, timeout=1500, check=False, cwd=folder
@@ -231,3 +268,24 @@ def test_the_served_api_matches_its_document(served_demo: tuple[Path, str]) -> N
     print(run.stdout[-3000:])  # noqa: T201 - the summary, shown with -s or on failure
     assert run.returncode == 0, run.stdout[-20000:] + run.stderr[-5000:]
     assert "Tested:" in run.stdout
+
+
+def test_a_nul_character_is_refused_before_any_database_sees_it(
+    client: FlaskClient, tmp_path: Path
+) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'city.db'}")
+    _, admin = ApiKeys(db, SystemClock()).create("admin", Role.ADMIN, actor="test")
+    headers = {"X-API-Key": admin}
+    query = client.get("/api/makassar/requests?service_code=00%001", headers=headers)
+    assert query.status_code == 400
+    assert query.get_json()["errors"] == [
+        {"field": "service_code", "message": "must not contain a NUL character"}
+    ]
+    body = client.put("/api/makassar/agencies/dpu", json={"name": "Dinas\x00PU"}, headers=headers)
+    assert body.status_code == 400
+    assert body.get_json()["errors"] == [
+        {"field": "name", "message": "must not contain a NUL character"}
+    ]
+    path = client.put("/api/makassar/agencies/d%00pu", json={"name": "DPU"}, headers=headers)
+    assert path.status_code == 404
+    assert path.get_json()["detail"] == "there is no such code"

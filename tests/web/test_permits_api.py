@@ -319,7 +319,10 @@ def test_readers_and_clerks(api: Api) -> None:
 
 def test_overdue(api: Api) -> None:
     late = ok(api.get("/baubau/overdue", who="auditor"))
-    assert [a["status"] for a in late] == ["verified", "submitted"]
+    # The verified application has a fee due: its deadline waits for the payment.
+    assert [a["status"] for a in late] == ["submitted"]
+    waiting = ok(api.get("/baubau/applications?status=verified"))["items"]
+    assert [(a["due_at"], a["paused_since"] is not None) for a in waiting] == [(None, True)]
     assert all(a["overdue"] for a in late)
     assert ok(api.get("/baubau/overdue", who="dpu")) == []
 

@@ -16,7 +16,7 @@ import click
 
 from smartcity_kit.cli._output import echo_json, fail, table
 from smartcity_kit.cli._storage import db_option, opened
-from smartcity_kit.core import BUILTIN_CITIES, CityProfile, FixedClock
+from smartcity_kit.core import BUILTIN_CITIES, CityProfile, FixedClock, SystemClock
 from smartcity_kit.egov.cooperation import (
     Agreement,
     AgreementKind,
@@ -234,16 +234,17 @@ def show(agreement_id: int, today_text: str | None, city: str, as_json: bool, ur
 
 
 @cooperation.command("apply-terms")
-@_today_option
 @_city_option
 @click.option("--actor", default="cli", show_default=True, help="Who does it, as audited.")
 @db_option
-def apply_terms(today_text: str | None, city: str, actor: str, url: str) -> None:
-    """Store what the clock says: expire ended agreements, renew automatic ones (run daily)."""
+def apply_terms(city: str, actor: str, url: str) -> None:
+    """Store what the clock says: expire agreements whose term ended (run daily).
+
+    It writes, so it always uses the real clock (no --today).
+    """
     profile = _city(city)
-    today = _day(today_text, profile)
     with opened(url) as database, _field_errors():
-        changed = _register(database, profile, today).apply_terms(actor=actor, today=today)
+        changed = CooperationRegister(database, profile, SystemClock()).apply_terms(actor=actor)
     for a in changed:
         click.echo(f"{a.id} {a.partner} {a.kind.value}: {a.status.value}")
     click.echo(f"{len(changed)} agreement(s) changed.")

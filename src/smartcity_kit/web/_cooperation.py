@@ -158,13 +158,17 @@ _PARTNER_IN: Final[Schema] = {
 }
 _APPROVAL: Final[Schema] = {
     "type": "object",
-    "required": ["kind", "decision", "reference", "decided_on", "notes"],
+    "required": ["kind", "decision", "reference", "decided_on", "notes", "withdrawn_on"],
     "properties": {
         "kind": {"enum": [k.value for k in ApprovalKind]},
         "decision": {"enum": [d.value for d in Decision]},
         "reference": _TEXT,
         "decided_on": _DATE,
         "notes": _TEXT,
+        "withdrawn_on": {
+            **_NULL_DATE,
+            "description": "When a revision before signing made it stale (it no longer counts).",
+        },
     },
 }
 AGREEMENT: Final = component(
@@ -431,6 +435,7 @@ def _agreement_json(register: CooperationRegister, a: Agreement) -> dict[str, An
                 "reference": p.reference,
                 "decided_on": p.decided_on.isoformat(),
                 "notes": p.notes,
+                "withdrawn_on": p.withdrawn_on.isoformat() if p.withdrawn_on else None,
             }
             for p in a.approvals
         ],

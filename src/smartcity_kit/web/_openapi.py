@@ -28,7 +28,7 @@ from flask import Flask, Response, g, request
 from werkzeug.routing import Rule
 
 from smartcity_kit import __version__
-from smartcity_kit.errors import FieldError, ValidationError
+from smartcity_kit.errors import FieldError, NotFoundError, ValidationError
 
 __all__ = [
     "PAGE",
@@ -220,6 +220,9 @@ def operation(  # noqa: PLR0913 - a declaration: every argument is a part of it
         @functools.wraps(view)
         def checked(*args: _P.args, **kwargs: _P.kwargs) -> _R:
             g.smartcity_operation = op
+            for name, value in kwargs.items():
+                if isinstance(value, str) and _NUL in value:
+                    raise NotFoundError(f"there is no such {name}")
             _check_query(op)
             return view(*args, **kwargs)
 
@@ -253,6 +256,8 @@ def _dedent(text: str) -> str:
 
 # --- checking --------------------------------------------------------------------------------
 
+_NUL: Final = "\x00"
+_NUL_MESSAGE: Final = "must not contain a NUL character"
 _WHOLE: Final = re.compile(r"-?[0-9]{1,18}")
 _NUMBER: Final = re.compile(r"-?[0-9]{1,15}(\.[0-9]{1,15})?")
 _DATE: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -421,6 +426,23 @@ def _read(text: str, schema: Schema) -> Any:
     return text
 
 
+def _nul_problems(value: Any, where: str = "") -> list[FieldError]:
+    """The places in a JSON value whose text holds a NUL character (no database stores it)."""
+    if isinstance(value, str):
+        return [FieldError(where, _NUL_MESSAGE)] if _NUL in value else []
+    found: list[FieldError] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            place = _where([key], where)
+            found += (
+                [FieldError(place, _NUL_MESSAGE)] if _NUL in key else _nul_problems(item, place)
+            )
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found += _nul_problems(item, _where([index], where))
+    return found
+
+
 def _check_query(op: Operation) -> None:
     problems: list[FieldError] = []
     for param in op.params:
@@ -430,6 +452,9 @@ def _check_query(op: Operation) -> None:
         if not text:
             if param.required:
                 problems.append(FieldError(param.name, "is required"))
+            continue
+        if _NUL in text:
+            problems.append(FieldError(param.name, _NUL_MESSAGE))
             continue
         problems.extend(_problems(param.schema, _read(text, param.schema), param.name))
     if problems:
@@ -448,7 +473,7 @@ def check_body(data: Any) -> None:
     if op is None or op.body is None:
         return
     g.smartcity_body_checked = True
-    problems = _problems(op.body, data)
+    problems = _nul_problems(data) or _problems(op.body, data)
     if problems:
         raise ValidationError(problems)
 

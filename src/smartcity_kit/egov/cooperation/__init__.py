@@ -30,6 +30,7 @@ from smartcity_kit.egov.cooperation._models import (
 )
 from smartcity_kit.egov.cooperation._register import (
     REVISABLE,
+    SUBSTANTIVE,
     CooperationRegister,
     ExpiryReminder,
 )
@@ -37,6 +38,7 @@ from smartcity_kit.egov.cooperation._register import (
 __all__ = [
     "DEFAULT_REQUIRED_APPROVALS",
     "REVISABLE",
+    "SUBSTANTIVE",
     "TRANSITIONS",
     "Activity",
     "ActivityKind",

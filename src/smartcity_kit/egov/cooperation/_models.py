@@ -128,6 +128,10 @@ def _check_code(field: str) -> _Validator:
             raise ValidationError.single(
                 field, "must be 1-63 lower-case letters, digits and dashes, e.g. 'gothenburg'"
             )
+        if kind := find_personal_data(value):
+            raise ValidationError.single(
+                field, f"must not look like personal data ({kind}): codes are shown widely"
+            )
 
     return check
 
@@ -425,18 +429,68 @@ class Term:
     def renewed(self) -> Term:
         """The next term of the same length, starting the day after this one ends.
 
-        A term of whole years renews by whole years; any other by the same number of days.
+        The same as ``renewal(1)``; see :meth:`renewal`.
+
+        Raises:
+            ValidationError: The term has no end.
+        """
+        return self.renewal(1)
+
+    def renewal(self, n: int) -> Term:
+        """The ``n``-th term after this one (``renewal(0)`` is this term), counted from its start.
+
+        A term of whole years renews by whole years from the original anniversary: the
+        ``n``-th renewal of ``Term.years(start, y)`` is ``Term.years(start + n*y years, y)``
+        with 29 February falling on 28 February in a common year and back on 29 February in
+        a leap year (no drift). Any other term renews by the same number of days.
+
+        >>> Term.years(dt.date(2024, 2, 29), 1).renewal(4)
+        Term(start=datetime.date(2028, 2, 29), end=datetime.date(2029, 2, 27))
+
+        Raises:
+            ValidationError: The term has no end, or ``n`` is negative.
+        """
+        if self.end is None:
+            raise ValidationError.single("term.end", "a term without an end does not renew")
+        if type(n) is not int or n < 0:
+            raise ValidationError.single("n", "must be a whole number from 0")
+        years = self.whole_years
+        if years is not None:
+            start = add_years(self.start, n * years)
+            return Term(start, add_years(self.start, (n + 1) * years) - dt.timedelta(days=1))
+        length = (self.end - self.start).days + 1
+        start = self.start + dt.timedelta(days=n * length)
+        return Term(start, start + dt.timedelta(days=length - 1))
+
+    @property
+    def whole_years(self) -> int | None:
+        """The number of whole years the term lasts, or None (no end, or not whole years)."""
+        if self.end is None:
+            return None
+        after = self.end + dt.timedelta(days=1)
+        for years in range(1, _MAX_TERM_YEARS + 1):
+            if add_years(self.start, years) == after:
+                return years
+        return None
+
+    def running_on(self, day: dt.date) -> Term:
+        """The renewal of this term that runs on ``day`` (this term up to its end).
 
         Raises:
             ValidationError: The term has no end.
         """
         if self.end is None:
             raise ValidationError.single("term.end", "a term without an end does not renew")
-        start = self.end + dt.timedelta(days=1)
-        for years in range(1, _MAX_TERM_YEARS + 1):
-            if add_years(self.start, years) == start:
-                return Term(start, add_years(start, years) - dt.timedelta(days=1))
-        return Term(start, self.end + (self.end - self.start) + dt.timedelta(days=1))
+        if day <= self.end:
+            return self
+        years = self.whole_years
+        if years is None:
+            length = (self.end - self.start).days + 1
+            return self.renewal((day - self.start).days // length)
+        n = max(0, (day.year - self.start.year) // years - 1)
+        while (term := self.renewal(n)).end is not None and term.end < day:
+            n += 1
+        return term
 
 
 def _lower(value: object) -> object:
@@ -482,6 +536,9 @@ class Approval:
         reference: The decision letter's number (nomor surat).
         decided_on: The decision's date.
         notes: Anything worth keeping (conditions, the reason for a rejection).
+        withdrawn_on: The day a substantive revision of the agreement, before it was signed,
+            made this decision stale (it was on another text); None while it stands. A
+            withdrawn decision is kept for the record but no longer counts.
     """
 
     kind: ApprovalKind = attrs.field(converter=_to_approval_kind)
@@ -489,6 +546,14 @@ class Approval:
     reference: str = attrs.field(validator=_text("reference", 100))
     decided_on: dt.date = attrs.field(validator=_date("decided_on"))
     notes: str = attrs.field(default="", validator=_text("notes", MAX_TEXT, empty=True))
+    withdrawn_on: dt.date | None = attrs.field(
+        default=None, validator=_date("withdrawn_on", optional=True)
+    )
+
+    @property
+    def standing(self) -> bool:
+        """Whether it still counts (not withdrawn by a later revision)."""
+        return self.withdrawn_on is None
 
 
 def _fields(value: object) -> tuple[CooperationField, ...]:
@@ -598,10 +663,13 @@ class Agreement:
         number: The document number (nomor naskah), once it has one.
         signed_on: The signing date, once signed.
         signing_event: Where it was signed (``Festival F8, Pantai Losari``).
-        term: When it is in force; needed to sign.
+        term: When it is in force as signed (or amended); needed to sign. It is kept as is
+            when the agreement renews itself: the running term is computed from it
+            (:meth:`end_on`, :meth:`Term.renewal`), so renewals never drift.
         renewal: What happens at the term's end.
         documents: Its documents, by name and SHA-256.
-        approvals: The decisions recorded on it, oldest first (the latest of a kind counts).
+        approvals: The decisions recorded on it, in recording order (of each kind, the
+            standing one decided last counts; see :meth:`approval`).
         status: Where it stands.
         status_notes: Why it stands there (the reason for a hold, for instance).
         id: Given when stored (0 before).
@@ -653,9 +721,15 @@ class Agreement:
                 raise ValidationError.single(f"approvals[{i}]", "must be an Approval")
 
     def approval(self, kind: ApprovalKind) -> Approval | None:
-        """The latest decision of ``kind`` recorded, or None."""
-        found = [a for a in self.approvals if a.kind is kind]
-        return found[-1] if found else None
+        """The decision of ``kind`` that counts, or None.
+
+        The standing (not withdrawn) decision of that kind decided last; of two decided on
+        the same day, the one recorded last. A letter recorded late but dated before a
+        later decision does not override it.
+        """
+        found = [(a.decided_on, i, a) for i, a in enumerate(self.approvals) if a.kind is kind]
+        found = [f for f in found if f[2].standing]
+        return max(found, key=lambda f: (f[0], f[1]))[2] if found else None
 
     def end_on(self, day: dt.date) -> dt.date | None:
         """The last day of the term running on ``day`` (automatic renewals counted), or None.
@@ -666,8 +740,7 @@ class Agreement:
         if term is None or term.end is None:
             return None
         if self.renewal is Renewal.AUTOMATIC:
-            while term.end is not None and term.end < day:
-                term = term.renewed()
+            return term.running_on(day).end
         return term.end
 
     def status_on(self, day: dt.date) -> AgreementStatus:

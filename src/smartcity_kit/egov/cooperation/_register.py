@@ -35,12 +35,15 @@ from smartcity_kit.egov.cooperation._models import (
 from smartcity_kit.errors import ConflictError, NotFoundError, ValidationError
 from smartcity_kit.storage import AuditLog, Database, update_versioned
 
-__all__ = ["REVISABLE", "CooperationRegister", "ExpiryReminder"]
+__all__ = ["REVISABLE", "SUBSTANTIVE", "CooperationRegister", "ExpiryReminder"]
 
 #: The details :meth:`CooperationRegister.revise` may change.
 REVISABLE: Final = frozenset(
     {"title", "fields", "agencies", "number", "term", "renewal", "documents", "signing_event"}
 )
+#: The details whose change makes the approvals recorded before it stale: the
+#: decisions were on another text (everything revisable but the number and the event).
+SUBSTANTIVE: Final = REVISABLE - {"number", "signing_event"}
 _S = AgreementStatus
 #: Statuses in which decisions on an agreement may be recorded.
 _DECIDABLE: Final = frozenset({_S.NEGOTIATING, _S.AWAITING_CENTRAL_REVIEW, _S.ACTIVE, _S.ON_HOLD})
@@ -129,7 +132,15 @@ class CooperationRegister:
         with self._db.transaction() as conn:
             if self._partner_row(conn, partner.code) is not None:
                 raise ConflictError(f"a partner with code {partner.code!r} already exists")
-            conn.execute(store.partners.insert().values(**store.partner_values(partner), version=1))
+            try:
+                conn.execute(
+                    store.partners.insert().values(**store.partner_values(partner), version=1)
+                )
+            except sa.exc.IntegrityError:
+                # Another process added the same code between the check and the insert.
+                raise ConflictError(
+                    f"a partner with code {partner.code!r} already exists"
+                ) from None
             self._audit.append(
                 conn,
                 actor=actor,
@@ -179,6 +190,14 @@ class CooperationRegister:
         if agreement.approvals:
             raise ValidationError.single(
                 "approvals", "are recorded with record_approval, once it is under negotiation"
+            )
+        if agreement.signed_on is not None:
+            raise ValidationError.single(
+                "signed_on", "is given when signing it into force (transition to active)"
+            )
+        if agreement.signing_event is not None:
+            raise ValidationError.single(
+                "signing_event", "is given when signing it into force (transition to active)"
             )
         now = ensure_utc(self._clock.now())
         with self._db.transaction() as conn:
@@ -278,13 +297,18 @@ class CooperationRegister:
     ) -> Agreement:
         """Change an agreement's details (see :data:`REVISABLE`); its status moves elsewhere.
 
-        Once active, the term may change only by amendment: the agreement's renewal must be
-        ``by_amendment`` and the start stays.
+        Once running (active, or on hold after signing), the term may change only by
+        amendment: the agreement's renewal must be ``by_amendment`` and the start stays; the
+        renewal itself no longer changes.
+
+        Before it is signed, a substantive change (any of :data:`SUBSTANTIVE`) withdraws the
+        decisions recorded so far (:attr:`Approval.withdrawn_on`): they were on another text,
+        and must be decided and recorded again, dated no earlier than the revision.
 
         Raises:
             ValidationError: A change is not allowed or not valid (named by its field).
-            ConflictError: The agreement is expired or terminated, changed meanwhile, or
-                active without amendment renewal.
+            ConflictError: The agreement is expired or terminated (as of today), changed
+                meanwhile, or running and the change is not an amendment.
             NotFoundError: No such agreement.
         """
         unknown = sorted(set(changes) - REVISABLE)
@@ -292,25 +316,40 @@ class CooperationRegister:
             raise ValidationError.single(unknown[0], "cannot be revised here")
         if not changes:
             raise ValidationError.single("", "nothing to change")
+        today = self.today()
         with self._db.transaction() as conn:
             current = self._agreement(conn, agreement_id)
             self._check_version(current, expected_version)
-            if current.status.final:
+            status = current.status_on(today)
+            if status.final:
                 raise ConflictError(
-                    f"agreement {agreement_id} is {current.status.value}: it can no longer change"
+                    f"agreement {agreement_id} is {status.value}: it can no longer change"
                 )
             revised = attrs.evolve(current, **changes)
             if "agencies" in changes:
                 self._check_agencies(conn, revised.agencies)
-            if "term" in changes and revised.term != current.term and current.running:
+            if current.running:
                 self._check_amendment(current, revised)
             changed = sorted(k for k in changes if getattr(revised, k) != getattr(current, k))
             if not changed:
                 return current
+            withdrawn = [a.kind.value for a in current.approvals if a.standing]
+            if current.running or not SUBSTANTIVE.intersection(changed):
+                withdrawn = []
+            else:
+                revised = attrs.evolve(
+                    revised,
+                    approvals=[
+                        attrs.evolve(a, withdrawn_on=today) if a.standing else a
+                        for a in current.approvals
+                    ],
+                )
             revised = self._write(conn, current, revised)
             details: dict[str, Any] = {"changed": changed}
             if "term" in changed and revised.term is not None:
                 details["term"] = _term_json(revised.term)
+            if withdrawn:
+                details["approvals_withdrawn"] = withdrawn
             self._audit.append(
                 conn,
                 actor=actor,
@@ -352,8 +391,8 @@ class CooperationRegister:
         self._check_notes(notes)
         if target in (_S.ON_HOLD, _S.TERMINATED) and not notes.strip():
             raise ValidationError.single("notes", f"moving to {target.value} needs a reason")
-        if signed_on is not None and target is not _S.ACTIVE:
-            raise ValidationError.single("signed_on", "is given only when signing (to active)")
+        if target is not _S.ACTIVE:
+            _refuse_signing(signed_on=signed_on, signing_event=signing_event)
         today = self.today()
         with self._db.transaction() as conn:
             current = self._agreement(conn, agreement_id)
@@ -401,13 +440,16 @@ class CooperationRegister:
     ) -> Agreement:
         """Record a decision on an agreement (DPRD, ministry, central review).
 
-        The latest decision of a kind counts. A rejection of an approval the agreement needs
-        moves it to ``on_rejection``: ``on_hold`` (the default; talks may resume) or
-        ``terminated``, with the decision's notes (or its reference) as the reason.
+        Of each kind, the standing decision decided last counts
+        (:meth:`Agreement.approval`). A decision may not be dated before the agreement's last
+        substantive revision (the day its earlier decisions were withdrawn). A rejection of an
+        approval the agreement needs moves it to ``on_rejection``: ``on_hold`` (the default;
+        talks may resume) or ``terminated``, with the decision's notes (or its reference) as
+        the reason.
 
         Raises:
             ValidationError: The approval or ``on_rejection`` is wrong, or decided in the
-                future.
+                future or before the agreement's last substantive revision.
             ConflictError: The agreement is a draft, expired or terminated, or changed
                 meanwhile.
             NotFoundError: No such agreement.
@@ -427,8 +469,16 @@ class CooperationRegister:
                     f"agreement {agreement_id} is {current.status.value}: decisions are recorded "
                     "while it is negotiated, awaits review, is active or on hold"
                 )
+            withdrawn = [a.withdrawn_on for a in current.approvals if a.withdrawn_on]
+            if withdrawn and approval.decided_on < max(withdrawn):
+                raise ValidationError.single(
+                    "decided_on",
+                    f"must not be before {max(withdrawn).isoformat()}, when the agreement was "
+                    "last revised: a decision must be on its current text",
+                )
             partner = self._partner(conn, current.partner)
             needed = self._policy.required_for(partner.kind, current.kind)
+            approval = attrs.evolve(approval, withdrawn_on=None)
             changes: dict[str, Any] = {"approvals": (*current.approvals, approval)}
             moves = (
                 approval.decision is Decision.REJECTED
@@ -474,50 +524,52 @@ class CooperationRegister:
         return _missing(agreement, self._policy.required_for(partner.kind, agreement.kind))
 
     def apply_terms(self, *, actor: str, today: dt.date | None = None) -> list[Agreement]:
-        """Store what the clock says: expire agreements whose term ended, roll automatic ones.
+        """Store what the clock says: expire agreements whose term ended.
 
-        A running agreement (active, or on hold once signed) whose term ended becomes
-        ``expired``; one that renews
-        automatically gets its next term instead. Run it daily (``smartcity-kit cooperation
-        list`` shows the right status before it runs). Each change is audited.
+        A running agreement (active, or on hold once signed) whose term ended, and that does
+        not renew itself, becomes ``expired``. One that renews automatically keeps its term
+        as signed: the running term is computed from it (:meth:`Agreement.end_on`), so
+        nothing is stored for a renewal. Run it daily (``smartcity-kit cooperation list``
+        shows the right status before it runs). Each change is audited.
+
+        Args:
+            actor: Who runs it, as audited.
+            today: The day to apply (the city's today by default); an earlier day may be
+                given to catch up, never a later one.
 
         Returns:
             The agreements changed.
+
+        Raises:
+            ValidationError: ``today`` is after the clock's today.
         """
         day = today or self.today()
+        if day > self.today():
+            raise ValidationError.single("today", "must not be after today: terms end by the clock")
         changed: list[Agreement] = []
         with self._db.transaction() as conn:
             rows = conn.execute(
                 sa.select(store.agreements).where(
                     store.agreements.c.city == self._city.slug,
                     store.agreements.c.status.in_([s.value for s in _RUNNING]),
+                    store.agreements.c.renewal != Renewal.AUTOMATIC.value,
                     store.agreements.c.term_end < day,
                     store.agreements.c.signed_on.is_not(None),
                 )
             ).all()
             for row in rows:
                 current = store.agreement_from_row(row)
-                if current.renewal is Renewal.AUTOMATIC and current.term is not None:
-                    term = current.term
-                    while term.end is not None and term.end < day:
-                        term = term.renewed()
-                    updated = self._write(conn, current, attrs.evolve(current, term=term))
-                    action = "renewed"
-                    details: dict[str, Any] = {"term": _term_json(term)}
-                else:
-                    updated = self._write(
-                        conn,
-                        current,
-                        attrs.evolve(current, status=_S.EXPIRED, status_notes="term ended"),
-                    )
-                    action = "expired"
-                    details = {"from": current.status.value, "to": "expired"}
+                updated = self._write(
+                    conn,
+                    current,
+                    attrs.evolve(current, status=_S.EXPIRED, status_notes="term ended"),
+                )
                 self._audit.append(
                     conn,
                     actor=actor,
-                    action=f"cooperation.agreement.{action}",
+                    action="cooperation.agreement.expired",
                     subject=_subject(current.id),
-                    details=details,
+                    details={"from": current.status.value, "to": "expired"},
                 )
                 changed.append(updated)
         return changed
@@ -525,11 +577,15 @@ class CooperationRegister:
     # --- activities ------------------------------------------------------------------------
 
     def add_activity(self, activity: Activity, *, actor: str) -> Activity:
-        """Record an activity under a signed agreement.
+        """Record an activity under a running agreement.
+
+        The agreement must be signed and running today: active, or on hold after it was
+        signed (the cooperation paused; what was done before the hold can still be
+        recorded). Not under one being negotiated, nor one expired or terminated.
 
         Raises:
             ValidationError: It starts before the agreement was signed.
-            ConflictError: The agreement is not signed yet.
+            ConflictError: The agreement is not signed yet, or no longer runs.
             NotFoundError: No such agreement.
         """
         if not isinstance(activity, Activity):
@@ -541,6 +597,12 @@ class CooperationRegister:
                 raise ConflictError(
                     f"agreement {agreement.id} is not signed: activities come under signed "
                     "agreements"
+                )
+            status = agreement.status_on(self.today())
+            if not agreement.running or status.final:
+                raise ConflictError(
+                    f"agreement {agreement.id} is {status.value}: activities come under "
+                    "agreements that run (active, or on hold after signing)"
                 )
             if activity.starts < agreement.signed_on:
                 raise ValidationError.single(
@@ -619,10 +681,17 @@ class CooperationRegister:
             raise ValidationError.single("signed_on", "must not be in the future")
         if agreement.term is None:
             raise ValidationError.single("term", "is needed to sign it into force")
+        needed = self._policy.required_for(partner.kind, agreement.kind)
+        decided = [a.decided_on for k in needed if (a := agreement.approval(k)) is not None]
+        if decided and agreement.signed_on < max(decided):
+            raise ValidationError.single(
+                "signed_on",
+                f"must not be before {max(decided).isoformat()}, the last approval it needs",
+            )
         ends = agreement.end_on(today)
         if ends is not None and ends < today:
             raise ValidationError.single("term.end", "has passed: it would be expired at once")
-        missing = _missing(agreement, self._policy.required_for(partner.kind, agreement.kind))
+        missing = _missing(agreement, needed)
         if ApprovalKind.CENTRAL_REVIEW in missing:
             raise ConflictError(
                 f"agreement {agreement.id} is with a foreign private party: it cannot become "
@@ -644,6 +713,13 @@ class CooperationRegister:
 
     @staticmethod
     def _check_amendment(current: Agreement, revised: Agreement) -> None:
+        """A running agreement keeps its renewal; its term changes only by amendment."""
+        if revised.renewal is not current.renewal:
+            raise ConflictError(
+                f"agreement {current.id} is signed: its renewal changes only by a new agreement"
+            )
+        if revised.term == current.term:
+            return
         if current.renewal is not Renewal.BY_AMENDMENT:
             raise ConflictError(
                 f"agreement {current.id} is {current.status.value} and renews "
@@ -661,7 +737,7 @@ class CooperationRegister:
             ).first()
             if found is None:
                 raise ValidationError.single(
-                    f"agencies[{i}]", f"no agency {code!r} in {self._city.slug}"
+                    f"agencies[{i}]", f"no such agency in {self._city.slug}"
                 )
 
     def _check_mou(self, conn: Connection, agreement: Agreement, partner: Partner) -> None:
@@ -703,7 +779,7 @@ class CooperationRegister:
     def _partner(self, conn: Connection, code: str) -> Partner:
         row = self._partner_row(conn, code)
         if row is None:
-            raise NotFoundError(f"no partner {code!r} in {self._city.slug}'s register")
+            raise NotFoundError(f"partner: no such partner in {self._city.slug}'s register")
         return store.partner_from_row(row)
 
     def _agreement(self, conn: Connection, agreement_id: int) -> Agreement:
@@ -733,6 +809,13 @@ class CooperationRegister:
             renews = agreement.renewal is Renewal.AUTOMATIC
             found.append(ExpiryReminder(agreement, ends, (ends - day).days, renews))
         return sorted(found, key=lambda r: (r.ends_on, r.agreement.id))
+
+
+def _refuse_signing(**given: object) -> None:
+    """Refuse signing details given with a move other than to active."""
+    for field, value in given.items():
+        if value is not None:
+            raise ValidationError.single(field, "is given only when signing (to active)")
 
 
 def _missing(agreement: Agreement, needed: frozenset[ApprovalKind]) -> list[ApprovalKind]:

@@ -121,6 +121,7 @@ def agreement_values(agreement: Agreement) -> dict[str, Any]:
                 "reference": a.reference,
                 "decided_on": a.decided_on.isoformat(),
                 "notes": a.notes,
+                "withdrawn_on": a.withdrawn_on.isoformat() if a.withdrawn_on else None,
             }
             for a in agreement.approvals
         ],
@@ -156,6 +157,9 @@ def agreement_from_row(row: Any) -> Agreement:
                 reference=a["reference"],
                 decided_on=dt.date.fromisoformat(a["decided_on"]),
                 notes=a["notes"],
+                withdrawn_on=(
+                    dt.date.fromisoformat(a["withdrawn_on"]) if a.get("withdrawn_on") else None
+                ),
             )
             for a in row.approvals
         ],

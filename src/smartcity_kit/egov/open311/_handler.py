@@ -109,6 +109,22 @@ class _Params:
         return list(self._raw)
 
 
+_NUL: Final = "\x00"
+
+
+def _refuse_nul(params: Mapping[str, Sequence[str]]) -> None:
+    """No database stores a NUL character (PostgreSQL refuses it): a 400 naming each field."""
+    bad = sorted(
+        name.replace(_NUL, "")[:64]
+        for name, values in params.items()
+        if _NUL in name or any(_NUL in value for value in values)
+    )
+    if bad:
+        raise _Problem(
+            400, [WireError(400, f"{name}: must not contain a NUL character") for name in bad]
+        )
+
+
 class Open311Handler:
     """Answers GeoReport v2 calls for one or more cities' desks.
 
@@ -162,8 +178,9 @@ class Open311Handler:
             if cached is not None:
                 return cached
         try:
-            if match is None:
-                raise _error(404, f"no such resource: {path.strip('/')[:100]}")
+            if match is None or _NUL in path:
+                raise _error(404, f"no such resource: {path.strip('/')[:100].replace(_NUL, '')}")
+            _refuse_nul(params)
             answer = self._route(
                 method.upper(), match["resource"], match["id"], fmt, _Params(params)
             )

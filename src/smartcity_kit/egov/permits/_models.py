@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 from typing import Final
@@ -32,6 +33,11 @@ _MEDIA_TYPE: Final = re.compile(
     r"[a-z0-9][a-z0-9!#$&^_.+\-]{0,62}/[a-z0-9][a-z0-9!#$&^_.+\-]{0,62}"
 )
 _MAX_NAME: Final = 200
+
+
+def _has_controls(value: str) -> bool:
+    """Whether ``value`` holds a control character (Unicode category Cc, NUL included)."""
+    return any(unicodedata.category(c) == "Cc" for c in value)
 
 
 class ApplicantKind(enum.StrEnum):
@@ -83,6 +89,8 @@ class Applicant:
             raise ValidationError.single(
                 "applicant.name", f"must be at most {_MAX_NAME} characters"
             )
+        if _has_controls(value):
+            raise ValidationError.single("applicant.name", "must not hold control characters")
         if find_personal_data(value):
             raise ValidationError.single("applicant.name", "must be a name, not a number")
 
@@ -130,7 +138,9 @@ class Applicant:
 def _check_document_name(_instance: object, _attribute: object, value: str) -> None:
     if not isinstance(value, str) or not value.strip():
         raise ValidationError.single("name", "must be non-empty text")
-    if len(value) > _MAX_NAME or any(c in value for c in "/\\\x00") or value in (".", ".."):
+    if _has_controls(value):
+        raise ValidationError.single("name", "must not hold control characters")
+    if len(value) > _MAX_NAME or any(c in value for c in "/\\") or value in (".", ".."):
         raise ValidationError.single(
             "name", f"must be a file name of at most {_MAX_NAME} characters, without a folder"
         )
@@ -203,13 +213,14 @@ class PermitStatus(enum.StrEnum):
     REQUIREMENTS_INCOMPLETE = "requirements_incomplete"
     """Back with the applicant, with what is missing (berkas tidak lengkap); the deadline pauses."""
     VERIFIED = "verified"
-    """The documents were checked and accepted (diverifikasi)."""
+    """The documents were checked and accepted (diverifikasi); the deadline pauses while a fee
+    is due."""
     FEE_PAID = "fee_paid"
     """The fee (retribusi) is paid; only when the service charges one."""
     APPROVED = "approved"
     """Approved (disetujui), waiting to be issued."""
     REJECTED = "rejected"
-    """Refused, with the reason (ditolak)."""
+    """Refused, with the reason (ditolak); also a draft withdrawn or an application abandoned."""
     ISSUED = "issued"
     """Issued (terbit): the permit has its number."""
     REVOKED = "revoked"
@@ -227,12 +238,13 @@ _DECIDED: Final = frozenset(
 
 _S = PermitStatus
 #: Which status may follow which. ``fee_paid`` is skipped when the service is free, and
-#: ``approved`` needs the fee paid when one is due (checked by the office).
+#: ``approved`` needs the fee paid when one is due (checked by the office). A draft or an
+#: application sent back may be ``rejected`` too: abandoned or withdrawn by the applicant.
 PERMIT_TRANSITIONS: Final[Mapping[PermitStatus, frozenset[PermitStatus]]] = MappingProxyType(
     {
-        _S.DRAFT: frozenset({_S.SUBMITTED}),
+        _S.DRAFT: frozenset({_S.SUBMITTED, _S.REJECTED}),
         _S.SUBMITTED: frozenset({_S.REQUIREMENTS_INCOMPLETE, _S.VERIFIED}),
-        _S.REQUIREMENTS_INCOMPLETE: frozenset({_S.SUBMITTED}),
+        _S.REQUIREMENTS_INCOMPLETE: frozenset({_S.SUBMITTED, _S.REJECTED}),
         _S.VERIFIED: frozenset({_S.FEE_PAID, _S.APPROVED, _S.REJECTED}),
         _S.FEE_PAID: frozenset({_S.APPROVED, _S.REJECTED}),
         _S.APPROVED: frozenset({_S.ISSUED}),
@@ -276,7 +288,8 @@ class PermitApplication:
         created_at: When it was made.
         updated_at: When it last changed.
         submitted_at: When it was first submitted complete; the deadline counts from here.
-        paused_at: When it went back to the applicant, while it is with them.
+        paused_at: Since when the applicant must act (sent back, or verified with a fee
+            due), while they must.
         paused_days: Working days it spent with the applicant, added to the deadline.
         due_at: The deadline: the end of the last working day; None before submission and
             while the deadline is paused.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar as _calendar
 import datetime as dt
 import re
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any, Final
@@ -50,6 +51,9 @@ _MAX_REFERENCE: Final = 100
 _CODE_IN_NUMBER: Final = re.compile(r"[0-9A-Z.\-]{1,20}")
 _CLASSIFICATION: Final = re.compile(r"[0-9A-Za-z.]{1,20}")
 _MAX_MONTHS: Final = 1200
+#: The characters a permit number can hold in any pattern (fields and separators), and its
+#: longest length: anything else is not a permit number and is answered without a query.
+_NUMBER_TEXT: Final = re.compile(r"[0-9A-Za-z./_:|#\-]{1,100}")
 _S = PermitStatus
 #: Statuses whose deadline runs.
 _RUNNING: Final = (_S.SUBMITTED, _S.VERIFIED, _S.FEE_PAID)
@@ -147,6 +151,35 @@ def add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month, min(day.day, _calendar.monthrange(year, month)[1]))
 
 
+def valid_through(start: dt.date, months: int) -> dt.date:
+    """The last day of a permit valid for ``months`` from ``start``.
+
+    It is the day before the same calendar day ``months`` later; when that month has no such
+    day (31 January + 1 month), the permit is valid through that month's last day.
+
+    >>> valid_through(dt.date(2026, 11, 2), 60)
+    datetime.date(2031, 11, 1)
+    >>> valid_through(dt.date(2027, 1, 31), 1), valid_through(dt.date(2028, 1, 31), 1)
+    (datetime.date(2027, 2, 28), datetime.date(2028, 2, 29))
+    >>> valid_through(dt.date(2027, 1, 28), 1)
+    datetime.date(2027, 2, 27)
+    """
+    same_day = add_months(start, months)
+    if same_day.day != start.day:  # no such day that month: valid through its last day
+        return same_day
+    return same_day - dt.timedelta(days=1)
+
+
+#: Control characters a note or a reason may hold: lines and tabs (a clerk writes in lines).
+_LAYOUT: Final = frozenset("\n\r\t")
+
+
+def _no_controls(field: str, value: str, *, lines: bool = False) -> None:
+    allowed = _LAYOUT if lines else frozenset()
+    if any(unicodedata.category(c) == "Cc" and c not in allowed for c in value):
+        raise ValidationError.single(field, "must not hold control characters")
+
+
 def _text(field: str, value: object, *, required: bool, limit: int = _MAX_NOTES) -> str:
     if not isinstance(value, str) or (required and not value.strip()):
         raise ValidationError.single(
@@ -154,6 +187,7 @@ def _text(field: str, value: object, *, required: bool, limit: int = _MAX_NOTES)
         )
     if len(value) > limit:
         raise ValidationError.single(field, f"must be at most {limit} characters")
+    _no_controls(field, value.strip(), lines=field in ("notes", "reason"))
     if kind := _personal(value):
         raise ValidationError.single(field, f"must not hold personal data ({kind})")
     return value.strip()
@@ -364,26 +398,10 @@ class PermitOffice:
                     FieldError(f"checklist[{n}]", f"needs a document ({a.checklist[n - 1]})")
                     for n in empty
                 )
-            details: dict[str, Any] = {}
             if a.submitted_at is None:
                 a.submitted_at = now
-            if a.paused_at is not None:
-                paused = paused_working_days(
-                    self._city.calendar, self._city.time_zone, a.paused_at, now
-                )
-                a.paused_days += paused
-                a.paused_at = None
-                details["paused_days"] = paused
             a.missing = ()
-            a.due_at = deadline_with_pauses(
-                self._city.calendar,
-                self._city.time_zone,
-                a.submitted_at,
-                a.working_days,
-                a.paused_days,
-            )
-            details["due_at"] = a.due_at.isoformat()
-            return "", details
+            return "", self._resume(a, now)
 
         return self._change(application_id, actor, expected_version, None, _S.SUBMITTED, change)
 
@@ -445,13 +463,26 @@ class PermitOffice:
     ) -> PermitApplication:
         """Accept the documents of a submitted application (verifikasi berkas).
 
+        When the service charges a fee, the applicant must now pay it: the deadline pauses
+        (``paused_at`` is now, ``due_at`` None) until :meth:`record_payment`.
+
         Raises:
             ConflictError: Not submitted, or changed meanwhile.
         """
         notes = _text("notes", notes, required=False)
-        return self._change(
-            application_id, actor, expected_version, None, _S.VERIFIED, self._noting(notes)
-        )
+        noting = self._noting(notes)
+
+        def change(
+            conn: Connection, a: PermitApplication, now: dt.datetime
+        ) -> tuple[str, dict[str, Any]]:
+            text, details = noting(conn, a, now)
+            if a.fee_due:
+                a.paused_at = now
+                a.due_at = None
+                details = {**details, "paused": "fee due"}
+            return text, details
+
+        return self._change(application_id, actor, expected_version, None, _S.VERIFIED, change)
 
     def record_payment(
         self,
@@ -463,6 +494,9 @@ class PermitOffice:
         expected_version: int | None = None,
     ) -> PermitApplication:
         """Record the fee (retribusi) as paid, in full, after verification.
+
+        The deadline, paused since verification while the fee was due, runs again: the working
+        days spent waiting for the payment are added to it, as after a resubmission.
 
         Raises:
             ValidationError: ``amount`` is not the fee due, or ``reference`` is empty or too
@@ -486,6 +520,7 @@ class PermitOffice:
             return f"{a.fee} paid, reference {reference}", {
                 "amount": a.fee.amount,
                 "reference": reference,
+                **self._resume(a, now),
             }
 
         return self._change(application_id, actor, expected_version, None, _S.FEE_PAID, change)
@@ -525,11 +560,16 @@ class PermitOffice:
         actor: str,
         expected_version: int | None = None,
     ) -> PermitApplication:
-        """Refuse a verified (or paid) application; the reason is required.
+        """Refuse an application; the reason is required.
+
+        The office decides on a verified (or paid) application. It also closes one the
+        applicant abandoned: sent back and never completed (``berkas tidak dilengkapi``), or a
+        draft never submitted or withdrawn by the applicant (``ditarik oleh pemohon``); there is
+        no separate withdrawn status, the reason says why.
 
         Raises:
             ValidationError: No reason, or one that holds personal data.
-            ConflictError: Not verified or paid, or changed meanwhile.
+            ConflictError: Not a draft, sent back, verified or paid, or changed meanwhile.
         """
         reason = _text("reason", reason, required=True)
 
@@ -568,9 +608,7 @@ class PermitOffice:
             months = self._rules.months_valid(a.service_code)
             a.issued_at = now
             a.valid_from = today
-            a.valid_until = (
-                add_months(today, months) - dt.timedelta(days=1) if months is not None else None
-            )
+            a.valid_until = valid_through(today, months) if months is not None else None
             until = a.valid_until.isoformat() if a.valid_until else "no end"
             return f"{a.number}, valid until {until}", {
                 "number": a.number,
@@ -696,11 +734,13 @@ class PermitOffice:
         """The public answer about a permit number: valid or not, for whom (masked), until when.
 
         Valid means issued, not revoked, and today (in the city) within its validity. An
-        unknown number answers ``valid=False`` with ``reason="unknown"``.
+        unknown number answers ``valid=False`` with ``reason="unknown"``; so does text that
+        cannot be a permit number (more than 100 characters, or any character besides letters,
+        digits and ``. - / _ : | #``), without looking it up.
         """
         text = number.strip() if isinstance(number, str) else ""
         try:
-            found = self.permit(text) if text else None
+            found = self.permit(text) if _NUMBER_TEXT.fullmatch(text) else None
         except NotFoundError:
             found = None
         if found is None:
@@ -730,6 +770,24 @@ class PermitOffice:
         )
 
     # --- helpers --------------------------------------------------------------------------
+
+    def _resume(self, a: PermitApplication, now: dt.datetime) -> dict[str, Any]:
+        """End a pause (adding its working days) and count the deadline again; the details."""
+        if a.submitted_at is None:  # pragma: no cover - every caller is past submission
+            raise ConflictError(f"application {a.id} was never submitted")
+        details: dict[str, Any] = {}
+        if a.paused_at is not None:
+            paused = paused_working_days(
+                self._city.calendar, self._city.time_zone, a.paused_at, now
+            )
+            a.paused_days += paused
+            a.paused_at = None
+            details["paused_days"] = paused
+        a.due_at = deadline_with_pauses(
+            self._city.calendar, self._city.time_zone, a.submitted_at, a.working_days, a.paused_days
+        )
+        details["due_at"] = a.due_at.isoformat()
+        return details
 
     @staticmethod
     def _subject(application_id: int) -> str:
