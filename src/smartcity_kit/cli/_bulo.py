@@ -12,19 +12,18 @@ terminal.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
 import re
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Final
 
 import click
 
-from smartcity_kit.cli._output import echo_json, fail, table
+from smartcity_kit.cli._output import day_option, echo_json, fail, field_errors, table
 from smartcity_kit.cli._storage import db_option, opened
 from smartcity_kit.core import BUILTIN_CITIES, CityProfile, Region, RegionCode, Rupiah
 from smartcity_kit.economy import (
@@ -44,33 +43,14 @@ from smartcity_kit.economy._demo import seed_economy_demo
 from smartcity_kit.errors import NotFoundError, ValidationError
 from smartcity_kit.storage import upgrade
 
-_DATE: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
 _FORMATS: Final = ("html", "xlsx", "json")
 _SUFFIXES: Final = {".html": "html", ".htm": "html", ".xlsx": "xlsx", ".json": "json"}
 _ACTOR_HELP: Final = "Who does it, as the audit log records it."
 
 
-@contextlib.contextmanager
-def _field_errors() -> Iterator[None]:
-    """A ValidationError becomes one ``Error: field: message`` line per field, and exit 2."""
-    try:
-        yield
-    except ValidationError as e:
-        for error in e.errors:
-            click.echo(f"Error: {error}", err=True)
-        raise SystemExit(2) from None
-
-
 def _day(text: str, option: str) -> dt.date:
     """A ``YYYY-MM-DD`` option as a date (exit 2 with one line when it is not one)."""
-    value = text.strip()
-    day = None
-    if _DATE.fullmatch(value):
-        with contextlib.suppress(ValueError):
-            day = dt.date.fromisoformat(value)
-    if day is None:
-        fail(f"{option}: must be a date (YYYY-MM-DD), e.g. 2026-12-31")
-    return day
+    return day_option(text, option, "2026-12-31")
 
 
 def _period(text: str) -> Period:
@@ -146,7 +126,7 @@ def list_enterprises(
     city: str | None, district: str | None, sector: str | None, as_json: bool, url: str
 ) -> None:
     """List enterprises by id."""
-    with opened(url) as database, _field_errors():
+    with opened(url) as database, field_errors():
         found = EnterpriseRegistry(database).enterprises(
             city=city, district=district, sector=sector
         )
@@ -310,7 +290,7 @@ def statements(
 def close(enterprise_id: str, through: str, actor: str, url: str) -> None:
     """Close the books through a date (tutup buku): the result goes to retained earnings."""
     day = _day(through, "--through")
-    with opened(url) as database, _field_errors():
+    with opened(url) as database, field_errors():
         closing = Books(database).close_period(enterprise_id, day, actor=actor)
     result = closing.result
     kind = "profit" if result.amount >= 0 else "loss"
@@ -335,7 +315,7 @@ def _split(text: str) -> ShuSplit:
         percents[pool.strip()] = percent.strip()
     if not percents:
         fail("--split: give POOL=PERCENT pairs, e.g. reserve=40,member_business=25,...")
-    with _field_errors():
+    with field_errors():
         return ShuSplit.from_percent(percents)
 
 
@@ -406,7 +386,7 @@ def shu(  # noqa: PLR0913, PLR0917 - one parameter per option
         fail("--split needs --date: it applies when the SHU is distributed")
     day = _day(on, "--date") if on is not None else None
     chosen = _split(split) if split is not None else None
-    with opened(url) as database, _field_errors():
+    with opened(url) as database, field_errors():
         books = Books(database)
         if day is None:
             found = books.shu(enterprise_id, year)
@@ -466,7 +446,7 @@ def city(  # noqa: PLR0913, PLR0917 - one parameter per option
     """The city's neighbourhood economy: enterprises, members, revenue, surplus, waste by area."""
     chosen = _period(period)
     groups = [g.strip() for g in group_by.split(",") if g.strip() and g.strip() != "none"]
-    with opened(url) as database, _field_errors():
+    with opened(url) as database, field_errors():
         if city not in BUILTIN_CITIES and not EnterpriseRegistry(database).enterprises(city=city):
             fail(f"no enterprises are registered in city {city!r}")
         overview = CityEconomy(database).overview(

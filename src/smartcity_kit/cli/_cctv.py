@@ -16,7 +16,7 @@ from typing import Any, Final
 
 import click
 
-from smartcity_kit.cli._output import echo_json, fail, table
+from smartcity_kit.cli._output import echo_json, fail, field_errors, table
 from smartcity_kit.cli._storage import db_option, opened
 from smartcity_kit.core import BUILTIN_CITIES, GeoPoint, mask_name, parse_instant
 from smartcity_kit.errors import NotFoundError, ValidationError
@@ -53,20 +53,9 @@ _RIGHTS: Final = ", ".join(Right)
 
 
 @contextlib.contextmanager
-def _field_errors() -> Iterator[None]:
-    """A ValidationError becomes one ``Error: field: message`` line per field, and exit 2."""
-    try:
-        yield
-    except ValidationError as e:
-        for error in e.errors:
-            click.echo(f"Error: {error}", err=True)
-        raise SystemExit(2) from None
-
-
-@contextlib.contextmanager
 def _policy(url: str) -> Iterator[AccessPolicy]:
     """The access policy over the database; errors as one line each (exit 2)."""
-    with opened(url) as database, _field_errors():
+    with opened(url) as database, field_errors():
         yield AccessPolicy(database)
 
 
@@ -219,7 +208,7 @@ def account_add(  # noqa: PLR0913, PLR0917 - one parameter per option
     account_id: str, organisation: str, role: str, name: str, key_id: str | None, url: str
 ) -> None:
     """Add an account. Choose an ID without personal data: the audit log keeps it for good."""
-    with opened(url) as database, _field_errors():
+    with opened(url) as database, field_errors():
         new = Account(
             id=account_id,
             organisation=organisation,

@@ -6,15 +6,12 @@ read it, seed the demo, and store what the clock says about ended terms.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import re
-from collections.abc import Iterator
 from typing import Any, Final
 
 import click
 
-from smartcity_kit.cli._output import echo_json, fail, table
+from smartcity_kit.cli._output import day_option, echo_json, fail, field_errors, table
 from smartcity_kit.cli._storage import db_option, opened
 from smartcity_kit.core import BUILTIN_CITIES, CityProfile, FixedClock, SystemClock
 from smartcity_kit.egov.cooperation import (
@@ -24,10 +21,9 @@ from smartcity_kit.egov.cooperation import (
     CooperationField,
     CooperationRegister,
 )
-from smartcity_kit.errors import NotFoundError, ValidationError
+from smartcity_kit.errors import NotFoundError
 from smartcity_kit.storage import Database, upgrade
 
-_DATE: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
 _CITY_HELP: Final = "The city whose register it is (a built-in slug)."
 _TODAY_HELP: Final = "The day to look from (YYYY-MM-DD; today in the city by default)."
 
@@ -36,17 +32,6 @@ _city_option = click.option(
 )
 _today_option = click.option("--today", "today_text", metavar="DATE", help=_TODAY_HELP)
 _json_option = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
-
-
-@contextlib.contextmanager
-def _field_errors() -> Iterator[None]:
-    """A ValidationError becomes one ``Error: field: message`` line per field, and exit 2."""
-    try:
-        yield
-    except ValidationError as e:
-        for error in e.errors:
-            click.echo(f"Error: {error}", err=True)
-        raise SystemExit(2) from None
 
 
 def _city(slug: str) -> CityProfile:
@@ -59,13 +44,7 @@ def _city(slug: str) -> CityProfile:
 def _day(text: str | None, city: CityProfile) -> dt.date:
     if text is None:
         return dt.datetime.now(city.time_zone.zone).date()
-    day = None
-    if _DATE.fullmatch(text.strip()):
-        with contextlib.suppress(ValueError):
-            day = dt.date.fromisoformat(text.strip())
-    if day is None:
-        fail("--today: must be a date (YYYY-MM-DD), e.g. 2026-11-23")
-    return day
+    return day_option(text, "--today", "2026-11-23")
 
 
 def _register(database: Database, city: CityProfile, today: dt.date) -> CooperationRegister:
@@ -135,7 +114,7 @@ def list_agreements(  # noqa: PLR0913, PLR0917 - one parameter per option
     """List agreements by id (or, with --expiring, by the day their term ends)."""
     profile = _city(city)
     today = _day(today_text, profile)
-    with opened(url) as database, _field_errors():
+    with opened(url) as database, field_errors():
         register = _register(database, profile, today)
         found = register.agreements(
             status=status, field=field, kind=kind, partner=partner, today=today
@@ -243,7 +222,7 @@ def apply_terms(city: str, actor: str, url: str) -> None:
     It writes, so it always uses the real clock (no --today).
     """
     profile = _city(city)
-    with opened(url) as database, _field_errors():
+    with opened(url) as database, field_errors():
         changed = CooperationRegister(database, profile, SystemClock()).apply_terms(actor=actor)
     for a in changed:
         click.echo(f"{a.id} {a.partner} {a.kind.value}: {a.status.value}")

@@ -11,17 +11,14 @@ built-in ones (``makassar``, ``baubau`` ...); ``--city`` names one.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import re
 import time
-from collections.abc import Iterator
 from typing import Any, Final
 
 import click
 import sqlalchemy as sa
 
-from smartcity_kit.cli._output import echo_json, fail, table
+from smartcity_kit.cli._output import day_option, echo_json, fail, field_errors, table
 from smartcity_kit.cli._storage import db_option, opened
 from smartcity_kit.core import BUILTIN_CITIES, CityProfile, FixedClock, make_converter
 from smartcity_kit.egov.permits import (
@@ -33,10 +30,8 @@ from smartcity_kit.egov.permits import (
 )
 from smartcity_kit.egov.permits import _store as permit_store
 from smartcity_kit.egov.permits._demo import seed_permits_demo
-from smartcity_kit.errors import ValidationError
 from smartcity_kit.storage import Database, upgrade
 
-_DATE: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
 _REASONS: Final = {
     "unknown": "no permit has this number",
     "revoked": "revoked",
@@ -45,26 +40,8 @@ _REASONS: Final = {
 }
 
 
-@contextlib.contextmanager
-def _field_errors() -> Iterator[None]:
-    """A ValidationError becomes one ``Error: field: message`` line per field, and exit 2."""
-    try:
-        yield
-    except ValidationError as e:
-        for error in e.errors:
-            click.echo(f"Error: {error}", err=True)
-        raise SystemExit(2) from None
-
-
 def _day(text: str, option: str) -> dt.date:
-    value = text.strip()
-    day = None
-    if _DATE.fullmatch(value):
-        with contextlib.suppress(ValueError):
-            day = dt.date.fromisoformat(value)
-    if day is None:
-        fail(f"{option}: must be a date (YYYY-MM-DD), e.g. 2026-11-23")
-    return day
+    return day_option(text, option, "2026-11-23")
 
 
 def _city(slug: str) -> CityProfile:
@@ -128,7 +105,7 @@ def verify(number: str, city: str | None, on: str | None, as_json: bool, url: st
     if not number.strip() or len(number) > 100:
         fail("NUMBER: must be a permit number of at most 100 characters")
     day = _day(on, "--on") if on is not None else None
-    with opened(url) as database, _field_errors():
+    with opened(url) as database, field_errors():
         cities = [_city(city)] if city is not None else _cities_with_permits(database)
         offices = {
             c.slug: PermitOffice(database, c, _noon(c, day) if day else None) for c in cities
@@ -221,7 +198,7 @@ def list_applications(  # noqa: PLR0913, PLR0917 - one option per filter
 ) -> None:
     """List a city's permit applications, newest first (the due day is the city's last day)."""
     profile = _city(city)
-    with opened(url) as database, _field_errors():
+    with opened(url) as database, field_errors():
         office = PermitOffice(database, profile)
         if overdue:
             found = office.overdue()
@@ -251,7 +228,7 @@ def list_applications(  # noqa: PLR0913, PLR0917 - one option per filter
 def show(application_id: int, city: str, as_json: bool, url: str) -> None:
     """Show an application: applicant (masked), checklist and documents, dates, history."""
     profile = _city(city)
-    with opened(url) as database, _field_errors():
+    with opened(url) as database, field_errors():
         office = PermitOffice(database, profile)
         a = office.get(application_id)
         history = office.history(application_id)
