@@ -45,8 +45,9 @@ import socket
 import sys
 from pathlib import Path
 
-import waitress
 from flask import Flask, Response
+
+from smartcity_kit.cli._waitress import serve
 
 logging.getLogger("waitress.queue").setLevel(logging.ERROR)
 sys.setswitchinterval(0.001)  # as serve does (SWITCH_INTERVAL)
@@ -60,12 +61,13 @@ def same_bytes():
     return Response(body, content_type="application/json; charset=utf-8")
 
 
-# The same server as ``smartcity-kit serve --workers W --threads T``: one socket, W processes.
+# The same server as ``smartcity-kit serve --workers W --threads T``: one socket, W processes,
+# waitress with the channels and the collector settings that serve uses.
 listener = socket.create_server(("127.0.0.1", port), backlog=1024)
 for _ in range(workers - 1):
     if os.fork() == 0:
         break
-waitress.serve(app, sockets=[listener], threads=threads, _quiet=True)
+serve(app, sockets=[listener], threads=threads)
 """
 POST_LUA = """
 wrk.method = "POST"

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import smartcity_kit.core._pii as pii
 from smartcity_kit.core import (
     Nik,
     Nkk,
@@ -96,3 +97,15 @@ def test_timestamps_are_not_personal_data(instant: dt.datetime) -> None:
     # "...:09.045414" once read as a phone number and made the audit log refuse ISO times.
     assert find_personal_data(f"granted {instant.isoformat()}") is None
     assert find_personal_data(f"at {instant.isoformat(sep=' ')} telp 0812-3456-7890") == "PHONE"
+
+
+@given(city_st.niks())
+def test_find_personal_data_answers_the_same_when_asked_again(nik: Nik) -> None:
+    # Short texts found clean are remembered; personal data is found every time it is asked.
+    personal = f"pelapor {nik.reveal()}"
+    clean = "key:20261123ab"  # a run of digits that is no personal number
+    for _ in range(2):
+        assert find_personal_data(personal) in ("NIK", "KK", "NPWP")
+        assert find_personal_data(clean) is None
+    assert personal not in pii._clean
+    assert clean in pii._clean

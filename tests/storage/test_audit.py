@@ -352,3 +352,26 @@ def test_any_single_change_is_caught(n: int, target: int, field: str) -> None:
     report = log.verify()
     assert not report.intact
     assert report.first_bad_seq in (seq, seq + 1)
+
+
+@pytest.mark.parametrize("many", [False, True])
+def test_a_failed_append_names_the_statement_not_the_entry(db: Database, many: bool) -> None:
+    log = AuditLog(db)
+    log.record(actor="a", action="b", subject="c")
+    with db.engine.begin() as conn:  # the head moved back: the next entry's number is taken
+        conn.exec_driver_sql("UPDATE audit_head SET seq = 0")
+    entry: dict[str, Any] = {
+        "actor": "opd:dpu/andi-petugas",
+        "action": "request.resolved",
+        "subject": "request:4242",
+        "details": {"note": "lubang-ditambal-oleh-andi"},
+    }
+    with pytest.raises(sa.exc.DBAPIError) as raised, db.transaction() as conn:
+        if many:
+            log.append_many(conn, [entry])
+        else:
+            log.append(conn, **entry)
+    shown = f"{raised.value}\n{raised.value.__cause__}\n{raised.value.__context__}"
+    assert "INSERT INTO audit_entries" in shown
+    for value in ("andi-petugas", "request:4242", "lubang-ditambal", "request.resolved"):
+        assert value not in shown

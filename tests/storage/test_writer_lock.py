@@ -7,6 +7,7 @@ import fcntl
 import multiprocessing
 import os
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -277,3 +278,71 @@ def test_the_lock_file_is_shared_with_the_group(tmp_path: Path) -> None:
     finally:
         os.umask(old)
     assert (tmp_path / "other.db-writer").stat().st_mode & 0o777 == 0o660
+
+
+def _helpers() -> int:
+    return sum(1 for t in threading.enumerate() if t.name == "writer-lock-wait")
+
+
+def test_one_helper_waits_for_every_writer_even_after_one_gave_up(
+    file_db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lock = tmp_path / "city.db-writer"
+    before = _helpers()
+    monkeypatch.setattr(database_module, "WRITER_LOCK_TIMEOUT_MS", 200)
+    written: list[str] = []
+
+    def write() -> None:
+        with file_db.transaction() as conn:
+            conn.execute(sa.text("UPDATE writer_counter SET n = n + 1"))
+        written.append("ok")
+
+    with _holding(lock):
+        with pytest.raises(sa.exc.OperationalError, match="database is locked"):
+            write()
+        # The helper is still blocked in the kernel for the writer that gave up; the next
+        # writer takes that wait over instead of starting another.
+        monkeypatch.setattr(database_module, "WRITER_LOCK_TIMEOUT_MS", 30_000)
+        writer = threading.Thread(target=write)
+        writer.start()
+        time.sleep(0.3)
+        assert written == []
+    writer.join(timeout=30)
+    assert written == ["ok"]
+    assert _count(file_db) == 1
+    assert not _locked(lock)
+    for _ in range(3):  # more writers that must wait: still the same helper
+        with _holding(lock):
+            writer = threading.Thread(target=write)
+            writer.start()
+            time.sleep(0.05)
+        writer.join(timeout=30)
+    assert written == ["ok"] * 4
+    assert _helpers() == before + 1
+    file_db.dispose()
+    deadline = time.monotonic() + 5
+    while _helpers() > before and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert _helpers() == before  # dispose lets it end
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc")
+def test_dispose_while_the_helper_waits_closes_the_file_once_it_is_done(
+    file_db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lock = tmp_path / "city.db-writer"
+    monkeypatch.setattr(database_module, "WRITER_LOCK_TIMEOUT_MS", 100)
+    with _holding(lock):
+        with pytest.raises(sa.exc.OperationalError, match="database is locked"):  # noqa: SIM117
+            with file_db.transaction() as conn:
+                conn.execute(sa.text("SELECT 1"))
+        file_db.dispose()
+        assert _open_descriptors(lock) == 2  # ours, and the helper's, still blocked on it
+    deadline = time.monotonic() + 5
+    while _open_descriptors(lock) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert _open_descriptors(lock) == 0
+    assert not _locked(lock)
+    with file_db.transaction() as conn:  # the database opens the file again
+        conn.execute(sa.text("UPDATE writer_counter SET n = n + 1"))
+    assert _count(file_db) == 1

@@ -83,8 +83,7 @@ def serve(  # noqa: PLR0913, PLR0917 - one parameter per option
 ) -> None:
     """Serve the city dashboard, Open311 GeoReport v2 and the JSON API ('server' extra)."""
     try:
-        import waitress  # noqa: PLC0415 - the 'server' extra
-
+        from smartcity_kit.cli._waitress import serve as quiet_serve  # noqa: PLC0415 - 'server'
         from smartcity_kit.web import AppConfig, create_app  # noqa: PLC0415
     except ImportError:
         fail("serving needs the 'server' extra: pip install 'smartcity-kit[server]'")
@@ -133,7 +132,7 @@ def serve(  # noqa: PLR0913, PLR0917 - one parameter per option
             if workers == 1:
                 start_fleet()
                 app = create_app(_with_access_log(config, on=access_log), database=database)
-                waitress.serve(app, host=host, port=port, threads=threads, ident="smartcity-kit")
+                quiet_serve(app, host=host, port=port, threads=threads, ident="smartcity-kit")
             else:
                 click.echo(f"  Workers:   {workers} processes x {threads} threads")
                 # Fork before any thread starts (the demo fleet runs in this process).
@@ -208,8 +207,7 @@ def _serve_forked(  # noqa: PLR0913 - where, how many, and what to do once forke
     cross one). Writers in different processes queue on the database's writer lock. Ctrl-C or
     SIGTERM stops them all; if one dies, the others are stopped too.
     """
-    import waitress  # noqa: PLC0415
-
+    from smartcity_kit.cli._waitress import serve as quiet_serve  # noqa: PLC0415
     from smartcity_kit.storage import Database  # noqa: PLC0415
     from smartcity_kit.web import create_app  # noqa: PLC0415
 
@@ -227,7 +225,7 @@ def _serve_forked(  # noqa: PLR0913 - where, how many, and what to do once forke
             pid = os.fork()
             if pid == 0:  # pragma: no cover - runs in the child, which never returns
                 logged = _with_access_log(config, on=access_log)  # its thread, in the worker
-                _work(logged, listener, threads, waitress.serve, create_app, Database)
+                _work(logged, listener, threads, quiet_serve, create_app, Database)
             children.append(pid)
         listener.close()
         started()

@@ -32,7 +32,7 @@ _DIGEST = re.compile(r"(?<![0-9A-Za-z])[0-9a-f]{64}(?![0-9A-Za-z])")
 _AMOUNT = re.compile(r"Rp\d{1,3}(?:\.\d{3})*(?![\d.])")
 
 
-def find_personal_data(text: str) -> str | None:  # noqa: PLR0911 - one return per kind
+def find_personal_data(text: str) -> str | None:
     """The kind of personal number or address in ``text``, or None.
 
     The kinds: ``NIK``, ``KK``, ``NPWP``, ``PHONE``, ``EMAIL``.
@@ -51,6 +51,27 @@ def find_personal_data(text: str) -> str | None:  # noqa: PLR0911 - one return p
     """
     if not _MAYBE_PERSONAL.search(text):
         return None
+    if len(text) > _REMEMBERED_LENGTH:
+        return _find(text)
+    # Short texts come again and again (the actor of every audit entry, such as a key id that
+    # happens to hold a run of digits): those found clean are remembered. Only clean ones: no
+    # personal data is kept in memory for this.
+    if text in _clean:
+        return None
+    kind = _find(text)
+    if kind is None:
+        if len(_clean) >= _REMEMBERED_TEXTS:
+            _clean.clear()
+        _clean.add(text)
+    return kind
+
+
+_REMEMBERED_LENGTH: Final = 80
+_REMEMBERED_TEXTS: Final = 4096
+_clean: set[str] = set()
+
+
+def _find(text: str) -> str | None:  # noqa: PLR0911 - one return per kind
     text = _AMOUNT.sub("Rp#", _DIGEST.sub("#", _INSTANT.sub("T", text)))
     if not _MAYBE_PERSONAL.search(text):
         return None

@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection
 from smartcity_kit.core import Clock, SystemClock, ensure_utc, find_personal_data, make_converter
 from smartcity_kit.errors import FieldError, ValidationError
 from smartcity_kit.storage._database import Database
+from smartcity_kit.storage._driver import _raise_terse
 from smartcity_kit.storage._types import format_utc, parse_utc
 
 __all__ = ["GENESIS_HASH", "AuditAnchor", "AuditEntry", "AuditLog", "ChainReport", "entry_hash"]
@@ -228,9 +229,7 @@ class AuditLog:
             statement, params = move_head, (seq, digest)
             cursor.execute(statement, params)
         except conn.dialect.loaded_dbapi.Error as e:
-            raise sa.exc.DBAPIError.instance(
-                statement, params, e, conn.dialect.loaded_dbapi.Error
-            ) from e
+            _raise_terse(statement, e, conn.dialect)  # never the entry's values
         finally:
             cursor.close()
         return AuditEntry(
@@ -310,9 +309,7 @@ class AuditLog:
             statement, params = move_head, (seq, prev_hash)
             cursor.execute(statement, params)
         except conn.dialect.loaded_dbapi.Error as e:
-            raise sa.exc.DBAPIError.instance(
-                statement, params, e, conn.dialect.loaded_dbapi.Error
-            ) from e
+            _raise_terse(statement, e, conn.dialect)  # never the entry's values
         finally:
             cursor.close()
         return found

@@ -263,37 +263,81 @@ class Database:
 
 
 class _LockWaiter:
-    """A blocking ``flock`` on a helper thread, which the caller may stop waiting for.
+    """Blocking ``flock`` calls on a helper thread of its own, which a caller may stop waiting for.
 
-    If the caller gives up, the helper still gets the lock in the end (when the holder lets go
-    or dies) and gives it back at once.
+    One helper per lock file and process, started on first need and kept: a writer that finds
+    the lock taken by another process hands the wait to it and waits on an event, which wakes it
+    the moment the kernel grants the lock, or gives up after its time. If the caller gives up,
+    the helper still gets the lock in the end (when the holder lets go or dies) and gives it
+    back at once, unless a new caller wants it by then. Callers come one at a time (they hold the
+    database's thread lock).
     """
 
     def __init__(self, fd: int) -> None:
         self._fd = fd
-        self._got = threading.Event()
         self._mutex = threading.Lock()
-        self._abandoned = False
-        threading.Thread(target=self._take, name="writer-lock-wait", daemon=True).start()
-
-    def _take(self) -> None:
-        assert fcntl is not None  # noqa: S101
-        fcntl.flock(self._fd, fcntl.LOCK_EX)
-        with self._mutex:
-            if self._abandoned:
-                fcntl.flock(self._fd, fcntl.LOCK_UN)
-                return
-            self._got.set()
+        self._wake = threading.Condition(self._mutex)
+        self._got = threading.Event()
+        self._wanted = False  # a caller waits for the lock
+        self._taking = False  # the helper is asked to take it, or is blocked taking it
+        self._stopped = False
+        self._failed: OSError | None = None
+        self._thread: threading.Thread | None = None
 
     def wait(self, seconds: float) -> bool:
         """Whether the lock is ours within ``seconds``; if not, the helper lets it go."""
-        if self._got.wait(seconds):
-            return True
         with self._mutex:
-            if self._got.is_set():  # got it just now
-                return True
-            self._abandoned = True
-        return False
+            self._got.clear()
+            self._wanted = True
+            if not self._taking:  # else it is still blocked for a caller that gave up: reuse it
+                self._taking = True
+                self._wake.notify()
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="writer-lock-wait", daemon=True
+                )
+                self._thread.start()
+        got = self._got.wait(seconds)
+        with self._mutex:
+            got = got or self._got.is_set()  # got it just now
+            self._wanted = False
+            failed, self._failed = self._failed, None
+        if failed is not None:
+            raise failed
+        return got
+
+    def close(self) -> None:
+        """Close the file, now or, if the helper is blocked taking the lock, once it is not."""
+        with self._mutex:
+            self._stopped = True
+            self._wake.notify()
+            if self._taking:
+                return  # the helper closes it
+        os.close(self._fd)
+
+    def _run(self) -> None:
+        assert fcntl is not None  # noqa: S101
+        while True:
+            with self._mutex:
+                while not self._taking and not self._stopped:
+                    self._wake.wait()
+                if not self._taking:
+                    return
+            failed = None
+            try:
+                fcntl.flock(self._fd, fcntl.LOCK_EX)
+            except OSError as e:
+                failed = e
+            with self._mutex:
+                self._taking = False
+                if self._wanted:  # the lock is the caller's, or the caller raises the error
+                    self._failed = failed
+                    self._got.set()
+                elif failed is None:  # the caller gave up
+                    fcntl.flock(self._fd, fcntl.LOCK_UN)
+                if self._stopped:
+                    os.close(self._fd)
+                    return
 
 
 class _ProcessLock:
@@ -315,6 +359,7 @@ class _ProcessLock:
         self._fd = -1
         self._pid = -1
         self._depth = 0
+        self._waiter: _LockWaiter | None = None
 
     def __enter__(self) -> None:
         if self._depth == 0:
@@ -331,6 +376,7 @@ class _ProcessLock:
 
     def _open(self) -> int:
         if self._pid != os.getpid():
+            self._waiter = None  # a forked child has none of its parent's threads
             try:
                 self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o660)
             except OSError as e:
@@ -344,8 +390,7 @@ class _ProcessLock:
             self._pid = os.getpid()
         return self._fd
 
-    @staticmethod
-    def _acquire(fd: int) -> None:
+    def _acquire(self, fd: int) -> None:
         assert fcntl is not None  # noqa: S101
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -355,8 +400,9 @@ class _ProcessLock:
             return
         # Another process writes. Wait in the kernel, which wakes us the moment it lets go (a
         # polling wait would sleep past that), on a helper thread, so as to give up in time.
-        waiter = _LockWaiter(fd)
-        if not waiter.wait(WRITER_LOCK_TIMEOUT_MS / 1000):
+        if self._waiter is None:
+            self._waiter = _LockWaiter(fd)
+        if not self._waiter.wait(WRITER_LOCK_TIMEOUT_MS / 1000):
             reason = sqlite3.OperationalError(
                 "database is locked: another process held the writer lock file for "
                 f"{WRITER_LOCK_TIMEOUT_MS / 1000:g} s"
@@ -366,9 +412,11 @@ class _ProcessLock:
     def close(self) -> None:
         """Close the file (it is opened again on next use)."""
         if self._depth == 0 and self._pid == os.getpid():
-            if self._fd >= 0:
+            if self._waiter is not None:
+                self._waiter.close()  # closes the file, once its helper is done with it
+            elif self._fd >= 0:
                 os.close(self._fd)
-            self._fd, self._pid = -1, -1
+            self._fd, self._pid, self._waiter = -1, -1, None
 
 
 def update_versioned(

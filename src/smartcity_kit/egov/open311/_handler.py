@@ -56,6 +56,8 @@ _DEFAULT_PAGE_SIZE: Final = 50
 _MAX_PAGE_SIZE: Final = 500
 _MAX_IDS: Final = 1000
 _CACHE_ENTRIES: Final = 512
+# How long a reader waits for another thread making the same answer before making it alone.
+_MAKING_WAIT_SECONDS: Final = 10.0
 #: When this GeoReport v2 implementation last changed (the discovery ``changeset``).
 API_CHANGED: Final = dt.datetime(2026, 11, 23, tzinfo=dt.UTC)
 
@@ -163,6 +165,7 @@ class Open311Handler:
         self._cache_seconds = cache_seconds
         self._cache: OrderedDict[tuple[object, ...], tuple[float, Response]] = OrderedDict()
         self._cache_lock = threading.Lock()
+        self._making: dict[tuple[object, ...], threading.Event] = {}
 
     def handle(self, method: str, path: str, params: Mapping[str, Sequence[str]]) -> Response:
         """Answer one call. ``path`` is relative to the GeoReport root (``requests.json``).
@@ -173,29 +176,46 @@ class Open311Handler:
         match = _ROUTE.match(path.strip("/"))
         fmt: Format = "json" if path.rstrip("/").endswith(".json") else "xml"
         key = self._cache_key(method, path, params)
-        if key is not None:
-            cached = self._cached(key)
-            if cached is not None:
-                return cached
+        if key is None:
+            return self._answer(method, path, match, fmt, params)
+        cached, mine = self._cached(key)
+        if cached is not None:
+            return cached
+        answer: Response | None = None
+        try:
+            answer = self._answer(method, path, match, fmt, params)
+        finally:
+            self._remember(
+                key, answer if answer is not None and answer.status == 200 else None, mine
+            )
+        return answer
+
+    def _answer(
+        self,
+        method: str,
+        path: str,
+        match: re.Match[str] | None,
+        fmt: Format,
+        params: Mapping[str, Sequence[str]],
+    ) -> Response:
         try:
             if match is None or _NUL in path:
                 raise _error(404, f"no such resource: {path.strip('/')[:100].replace(_NUL, '')}")
             _refuse_nul(params)
-            answer = self._route(
-                method.upper(), match["resource"], match["id"], fmt, _Params(params)
-            )
+            return self._route(method.upper(), match["resource"], match["id"], fmt, _Params(params))
         except _Problem as problem:
             return Response(
                 problem.status, codec.encode_errors(problem.errors, fmt), CONTENT_TYPES[fmt]
             )
-        if key is not None and answer.status == 200:
-            self._remember(key, answer)
-        return answer
 
     # --- read cache ------------------------------------------------------------------------
     # A GET answer is kept for a few seconds, keyed by the call and by the data version (the
     # audit-log head, which every change through the desk advances in the same transaction), so
     # a change is seen at once; only the 90-day default window may lag by the cache time.
+    # One thread at a time computes a given answer: threads asking for it meanwhile wait for it
+    # (none is kept yet) or get the kept one while it is made again (it is older than the cache
+    # time, but of the same data version). A page over 100,000 requests takes milliseconds to
+    # make; made by every thread at once whenever it expired, it held up every reader.
 
     def _cache_key(
         self, method: str, path: str, params: Mapping[str, Sequence[str]]
@@ -205,21 +225,33 @@ class Open311Handler:
         query = tuple(sorted((k, tuple(v)) for k, v in params.items()))
         return (path, query, self._version())
 
-    def _cached(self, key: tuple[object, ...]) -> Response | None:
-        now = time.monotonic()
-        with self._cache_lock:
-            hit = self._cache.get(key)
-            if hit is None or now - hit[0] > self._cache_seconds:
-                return None
-            self._cache.move_to_end(key)
-            return hit[1]
+    def _cached(self, key: tuple[object, ...]) -> tuple[Response | None, bool]:
+        """The answer to give from the cache, or None and whether this thread makes it for all."""
+        while True:
+            with self._cache_lock:
+                hit = self._cache.get(key)
+                if hit is not None and time.monotonic() - hit[0] <= self._cache_seconds:
+                    self._cache.move_to_end(key)
+                    return hit[1], False
+                making = self._making.get(key)
+                if making is None:
+                    self._making[key] = threading.Event()
+                    return None, True
+                if hit is not None:
+                    return hit[1], False  # the kept one, while another thread makes it again
+            if not making.wait(_MAKING_WAIT_SECONDS):
+                return None, False  # taking too long: make it too
 
-    def _remember(self, key: tuple[object, ...], answer: Response) -> None:
+    def _remember(self, key: tuple[object, ...], answer: Response | None, mine: bool) -> None:
+        """Keep ``answer`` (None: nothing to keep) and wake the threads waiting for it."""
         with self._cache_lock:
-            self._cache[key] = (time.monotonic(), answer)
-            self._cache.move_to_end(key)
-            while len(self._cache) > _CACHE_ENTRIES:
-                self._cache.popitem(last=False)
+            if answer is not None:
+                self._cache[key] = (time.monotonic(), answer)
+                self._cache.move_to_end(key)
+                while len(self._cache) > _CACHE_ENTRIES:
+                    self._cache.popitem(last=False)
+            if mine:
+                self._making.pop(key).set()
 
     def discovery(self, fmt: Format, *, base_url: str, contact: str, key_service: str) -> Response:
         """The service discovery document for the endpoint at ``base_url``."""

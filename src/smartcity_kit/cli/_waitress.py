@@ -1,0 +1,129 @@
+"""Waitress as ``smartcity-kit serve`` runs it: its main loop kept from spinning.
+
+Waitress runs one main thread (the event loop: accepting, reading, flushing) and a pool of
+task threads (the application). A task thread writes its answer into the connection's output
+buffer and sends it itself, holding the buffer's lock; the main loop sends only what a task
+could not. While the task holds that lock, waitress's main loop still asks ``select`` whether
+the socket is writable (it is), finds the lock taken, and asks again at once: it spins. Each
+turn takes the interpreter from the task threads, which must win it back after every system
+call, so the time the task holds the lock grows, and with it the spinning. Under 50 clients
+posting reports, the main thread used about half of the process's interpreter time that way
+(``benchmarks/open311_http.py``; POST throughput doubled when it stopped).
+
+:class:`QuietChannel` declares the socket not worth watching for writing while a task holds the
+lock (the task is sending). A task that leaves bytes unsent wakes the main loop after letting
+go of the lock, so nothing is left waiting; past the high-water mark (the task is about to wait
+for the main loop to drain the buffer) the channel is watched as before.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+from typing import Any, cast
+
+from waitress.channel import HTTPChannel
+from waitress.server import BaseWSGIServer, create_server
+from waitress.task import WSGITask
+
+__all__ = ["QuietChannel", "make_server", "serve"]
+
+
+class _OneSendTask(WSGITask):
+    """A task whose status line and headers go out with the first piece of the body."""
+
+    def build_response_header(self) -> bytes:
+        header: bytes = super().build_response_header()
+        channel = cast("QuietChannel", self.channel)  # this task serves only quiet channels
+        channel.hold_next_write()
+        return header
+
+    def finish(self) -> None:
+        super().finish()
+        channel = cast("QuietChannel", self.channel)
+        channel.release_held()  # an answer without a body: the headers alone
+
+
+class QuietChannel(HTTPChannel):
+    """An ``HTTPChannel`` that the main loop leaves alone while a task sends its answer."""
+
+    task_class = _OneSendTask
+    _hold_next = False
+    _held = b""
+
+    def writable(self) -> bool:
+        """Whether the main loop should watch the socket for writing."""
+        if self.will_close or self.close_when_flushed:
+            return True
+        if not self.total_outbufs_len:
+            return False
+        if self.requests and self.total_outbufs_len <= self.adj.outbuf_high_watermark:
+            # A task is running. If it holds the lock it is sending, and it wakes the loop
+            # (write_soon below) if anything is left once it lets go.
+            if not self.outbuf_lock.acquire(blocking=False):
+                return False
+            self.outbuf_lock.release()
+        return True
+
+    def write_soon(self, data: Any) -> int:
+        """Queue ``data`` and send what the socket takes (in the task's thread)."""
+        if self._hold_next and isinstance(data, bytes):  # the headers: sent with what follows
+            self._hold_next, self._held = False, data
+            return len(data)
+        if self._held and isinstance(data, bytes):
+            data, self._held = self._held + data, b""
+        written: int = super().write_soon(data)
+        if self.total_outbufs_len:  # not all sent: the main loop takes over now
+            self.server.pull_trigger()
+        return written
+
+    def hold_next_write(self) -> None:
+        """Keep the next write (the headers) to send it with the one after."""
+        self._hold_next, self._held = True, b""
+
+    def release_held(self) -> None:
+        """Send what is held, if anything."""
+        self._hold_next = False
+        if self._held:
+            held, self._held = self._held, b""
+            self.write_soon(held)
+
+    def service(self) -> None:
+        """Serve the first queued request (in a task thread)."""
+        try:
+            super().service()
+        finally:
+            self._hold_next, self._held = False, b""  # a task that failed half-way
+
+
+def make_server(app: Any, **settings: Any) -> Any:
+    """A waitress server for ``app`` (``waitress.create_server``) whose channels are quiet.
+
+    Args:
+        app: The WSGI application.
+        settings: Waitress's adjustments (``host``, ``port``, ``sockets``, ``threads``, ...).
+    """
+    channels: dict[int, Any] = {}
+    server = create_server(app, map=channels, **settings)
+    for dispatcher in list(channels.values()):
+        if isinstance(dispatcher, BaseWSGIServer):
+            dispatcher.channel_class = QuietChannel
+    return server
+
+
+def serve(app: Any, **settings: Any) -> None:
+    """Serve ``app`` until stopped, like ``waitress.serve(app, **settings)``, with quiet channels.
+
+    Args:
+        app: The WSGI application.
+        settings: Waitress's adjustments (``host``, ``port``, ``sockets``, ``threads``, ...).
+    """
+    logging.basicConfig()  # as waitress.serve does: its warnings reach standard error
+    server = make_server(app, **settings)
+    # What exists now (the app, its caches, the imported modules) lives as long as the process:
+    # the cyclic garbage collector need not walk it again. A full collection of it took 67 ms,
+    # a pause for every request in flight.
+    gc.collect()
+    gc.freeze()
+    server.print_listen("Serving on http://{}:{}")
+    server.run()

@@ -1,0 +1,208 @@
+"""The waitress server ``smartcity-kit serve`` runs: quiet channels, headers sent with the body."""
+
+from __future__ import annotations
+
+import http.client
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+import pytest
+
+pytest.importorskip("waitress")
+
+from waitress.parser import HTTPRequestParser
+
+from smartcity_kit.cli._waitress import QuietChannel, make_server
+
+BIG = 5_000_000  # far more than a loopback socket takes at once
+
+StartResponse = Callable[[str, list[tuple[str, str]]], Any]
+
+
+def _app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+    path = environ["PATH_INFO"]
+    if path == "/small":
+        body = b'{"ok":true}'
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [body]
+    if path == "/empty":
+        start_response("204 No Content", [])
+        return []
+    if path == "/big":
+        start_response("200 OK", [("Content-Length", str(BIG))])
+        return [b"x" * BIG]
+    if path == "/streamed":  # no length: chunked, in pieces, with pauses between them
+
+        def pieces() -> Iterator[bytes]:
+            for n in range(20):
+                time.sleep(0.01)
+                yield bytes([65 + n]) * 100_000
+
+        start_response("200 OK", [("Content-Type", "application/octet-stream")])
+        return pieces()
+    if path == "/slow":  # the answer is written, then the task goes on a while
+
+        def slow() -> Iterator[bytes]:
+            yield b"first"
+            time.sleep(0.5)
+            yield b"second"
+
+        start_response("200 OK", [("Content-Length", "11")])
+        return slow()
+    start_response("404 Not Found", [("Content-Type", "text/plain")])
+    return [b"no"]
+
+
+@pytest.fixture
+def server() -> Iterator[Any]:
+    served = make_server(_app, host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=served.run, daemon=True)
+    thread.start()
+    yield served
+    served.close()
+    served.task_dispatcher.shutdown(timeout=5)
+
+
+def _connect(server: Any) -> http.client.HTTPConnection:
+    return http.client.HTTPConnection("127.0.0.1", server.effective_port, timeout=10)
+
+
+def test_answers_of_every_shape_arrive_whole_on_one_connection(server: Any) -> None:
+    conn = _connect(server)
+    for _ in range(3):  # keep-alive: the connection serves one request after another
+        conn.request("GET", "/small")
+        answer = conn.getresponse()
+        assert (answer.status, answer.read()) == (200, b'{"ok":true}')
+        conn.request("GET", "/empty")
+        answer = conn.getresponse()
+        assert (answer.status, answer.read()) == (204, b"")
+        conn.request("HEAD", "/small")
+        answer = conn.getresponse()
+        assert (answer.status, answer.read()) == (200, b"")
+        assert answer.getheader("Content-Length") == "11"
+    conn.request("GET", "/missing")
+    answer = conn.getresponse()
+    assert (answer.status, answer.read()) == (404, b"no")
+    conn.close()
+
+
+def test_answers_larger_than_the_socket_takes_arrive_whole_and_without_delay(
+    server: Any,
+) -> None:
+    conn = _connect(server)
+    for path, size in (("/big", BIG), ("/streamed", 2_000_000)):
+        started = time.monotonic()
+        conn.request("GET", path)
+        answer = conn.getresponse()
+        body = answer.read()
+        assert len(body) == size
+        # The main loop takes over what the task could not send: a missed wake-up would show
+        # as a pause of a second (waitress's loop timeout).
+        assert time.monotonic() - started < 0.9
+    assert body[:1] == b"A"
+    assert body[-1:] == b"T"
+    conn.close()
+
+
+def test_a_client_reading_slowly_still_gets_everything(server: Any) -> None:
+    with socket.create_connection(("127.0.0.1", server.effective_port), timeout=10) as raw:
+        raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+        raw.sendall(b"GET /big HTTP/1.1\r\nHost: x\r\n\r\n")
+        time.sleep(0.3)  # the server fills the socket and must wait for us
+        started = time.monotonic()
+        received = bytearray()
+        while b"\r\n\r\n" not in received:
+            received += raw.recv(65536)
+        head, _, body = bytes(received).partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 200")
+        size = len(body)
+        while size < BIG:
+            chunk = raw.recv(1 << 20)
+            assert chunk, f"the connection ended after {size} bytes"
+            size += len(chunk)
+        assert size == BIG
+        assert time.monotonic() - started < 5
+
+
+def test_headers_and_a_small_body_go_out_in_one_send(
+    server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sends: list[bytes] = []
+    original = QuietChannel.send
+
+    def counted(self: QuietChannel, data: bytes, do_close: bool = True) -> int:
+        sends.append(bytes(data))
+        return int(original(self, data, do_close=do_close))
+
+    monkeypatch.setattr(QuietChannel, "send", counted)
+    conn = _connect(server)
+    conn.request("GET", "/small")
+    assert conn.getresponse().read() == b'{"ok":true}'
+    conn.close()
+    assert len(sends) == 1
+    assert sends[0].startswith(b"HTTP/1.1 200 OK\r\n")
+    assert sends[0].endswith(b'\r\n\r\n{"ok":true}')
+
+
+def test_an_answer_written_in_pieces_with_a_pause_arrives_whole(server: Any) -> None:
+    conn = _connect(server)
+    conn.request("GET", "/slow")
+    answer = conn.getresponse()
+    assert answer.getheader("Content-Length") == "11"
+    assert answer.read() == b"firstsecond"
+    conn.request("GET", "/small")  # and the connection goes on
+    assert conn.getresponse().read() == b'{"ok":true}'
+    conn.close()
+
+
+class _Server:
+    """Just enough of a waitress server for a channel made by hand."""
+
+    def __init__(self, adj: Any) -> None:
+        self.adj = adj
+        self.active_channels: dict[int, Any] = {}
+        self.pulled = 0
+
+    def pull_trigger(self) -> None:
+        self.pulled += 1
+
+
+def test_a_channel_is_watched_for_writing_only_when_the_loop_has_something_to_do(
+    server: Any,
+) -> None:
+    ours, theirs = socket.socketpair()
+    try:
+        fake: Any = _Server(server.adj)
+        channel = QuietChannel(fake, ours, ("127.0.0.1", 1), server.adj, map={})
+        assert not channel.writable()  # nothing to send
+        channel.outbufs[-1].append(b"data")
+        channel.total_outbufs_len = 4
+        assert channel.writable()  # no task: the loop sends it
+        channel.requests = [HTTPRequestParser(server.adj)]
+        assert channel.writable()  # a task runs but has let go of the buffer
+        holding, done = threading.Event(), threading.Event()
+
+        def task_sending() -> None:
+            with channel.outbuf_lock:
+                holding.set()
+                done.wait(5)
+
+        task = threading.Thread(target=task_sending)
+        task.start()
+        holding.wait(5)
+        try:
+            assert not channel.writable()  # the task sends it: the loop would only spin
+            channel.total_outbufs_len = server.adj.outbuf_high_watermark + 1
+            assert channel.writable()  # the task is about to wait for the loop to drain it
+            channel.total_outbufs_len = 4
+            channel.will_close = True
+            assert channel.writable()
+        finally:
+            done.set()
+            task.join()
+    finally:
+        ours.close()
+        theirs.close()
