@@ -47,7 +47,7 @@ from pathlib import Path
 
 from flask import Flask, Response
 
-from smartcity_kit.cli._waitress import serve
+from smartcity_kit.cli._waitress import Balance, serve
 
 logging.getLogger("waitress.queue").setLevel(logging.ERROR)
 sys.setswitchinterval(0.001)  # as serve does (SWITCH_INTERVAL)
@@ -62,12 +62,15 @@ def same_bytes():
 
 
 # The same server as ``smartcity-kit serve --workers W --threads T``: one socket, W processes,
-# waitress with the channels and the collector settings that serve uses.
+# waitress with the channels, the collector settings and the balanced accepts that serve uses.
 listener = socket.create_server(("127.0.0.1", port), backlog=1024)
-for _ in range(workers - 1):
+balance = Balance(workers) if workers > 1 else None
+index = 0
+for n in range(1, workers):
     if os.fork() == 0:
+        index = n
         break
-serve(app, sockets=[listener], threads=threads)
+serve(app, sockets=[listener], threads=threads, balance=balance, worker=index)
 """
 POST_LUA = """
 wrk.method = "POST"

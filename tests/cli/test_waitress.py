@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import http.client
+import math
+import os
 import socket
 import threading
 import time
+import types
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -15,7 +18,8 @@ pytest.importorskip("waitress")
 
 from waitress.parser import HTTPRequestParser
 
-from smartcity_kit.cli._waitress import QuietChannel, make_server
+import smartcity_kit.cli._waitress as waitress_module
+from smartcity_kit.cli._waitress import STALE_SECONDS, Balance, QuietChannel, make_server
 
 BIG = 5_000_000  # far more than a loopback socket takes at once
 
@@ -206,3 +210,67 @@ def test_a_channel_is_watched_for_writing_only_when_the_loop_has_something_to_do
     finally:
         ours.close()
         theirs.close()
+
+
+def test_balance_is_shared_with_forked_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    balance = Balance(3)
+    assert balance.fewest() == math.inf  # nobody has published
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        balance.publish(1, 7)
+        os._exit(0)
+    os.waitpid(pid, 0)
+    balance.publish(0, 8)
+    assert balance.fewest() == 7  # the child's count arrived; worker 2 is not counted yet
+    balance.publish(2, 9)
+    balance.publish(0, 5)
+    assert balance.fewest() == 5
+    # A worker silent for too long (stuck, or gone) no longer holds the others back.
+    later = time.monotonic() + STALE_SECONDS + 1
+    monkeypatch.setattr(waitress_module, "time", types.SimpleNamespace(monotonic=lambda: later))
+    balance.publish(2, 9)
+    assert balance.fewest() == 9
+
+
+def _connected(port: int, count: int) -> list[http.client.HTTPConnection]:
+    clients = [http.client.HTTPConnection("127.0.0.1", port, timeout=10) for _ in range(count)]
+    for client in clients:
+        client.connect()
+    return clients
+
+
+def test_workers_sharing_a_socket_take_new_connections_in_turn() -> None:
+    listener = socket.create_server(("127.0.0.1", 0), backlog=128)
+    port = listener.getsockname()[1]
+    balance = Balance(2)
+    workers = [
+        make_server(_app, sockets=[listener], threads=2, balance=balance, worker=i)
+        for i in range(2)
+    ]
+    clients: list[http.client.HTTPConnection] = []
+    try:
+        threading.Thread(target=workers[0].run, daemon=True).start()
+        clients += _connected(port, 10)  # the second worker has not started: the first takes all
+        for client in clients:
+            client.request("GET", "/small")
+            assert client.getresponse().read() == b'{"ok":true}'
+        assert [len(w.active_channels) for w in workers] == [10, 0]
+        threading.Thread(target=workers[1].run, daemon=True).start()
+        time.sleep(0.2)
+        clients += _connected(port, 10)  # now only the second takes them, up to the first's 10
+        for client in clients:
+            client.request("GET", "/small")
+            assert client.getresponse().read() == b'{"ok":true}'
+        assert [len(w.active_channels) for w in workers] == [10, 10]
+        clients += _connected(port, 2)  # then both
+        for client in clients[-2:]:
+            client.request("GET", "/small")
+            assert client.getresponse().read() == b'{"ok":true}'
+        assert [len(w.active_channels) for w in workers] == [11, 11]
+    finally:
+        for client in clients:
+            client.close()
+        for worker in workers:
+            worker.close()
+            worker.task_dispatcher.shutdown(timeout=5)
+        listener.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import datetime as dt
+import functools
 import os
 import signal
 import socket
@@ -207,6 +208,7 @@ def _serve_forked(  # noqa: PLR0913 - where, how many, and what to do once forke
     cross one). Writers in different processes queue on the database's writer lock. Ctrl-C or
     SIGTERM stops them all; if one dies, the others are stopped too.
     """
+    from smartcity_kit.cli._waitress import Balance  # noqa: PLC0415
     from smartcity_kit.cli._waitress import serve as quiet_serve  # noqa: PLC0415
     from smartcity_kit.storage import Database  # noqa: PLC0415
     from smartcity_kit.web import create_app  # noqa: PLC0415
@@ -221,11 +223,13 @@ def _serve_forked(  # noqa: PLR0913 - where, how many, and what to do once forke
     children: list[int] = []
     ended: int | None = None
     try:
-        for _ in range(workers):
+        balance = Balance(workers)  # how many connections each worker holds, seen by all
+        for index in range(workers):
             pid = os.fork()
             if pid == 0:  # pragma: no cover - runs in the child, which never returns
                 logged = _with_access_log(config, on=access_log)  # its thread, in the worker
-                _work(logged, listener, threads, quiet_serve, create_app, Database)
+                serve = functools.partial(quiet_serve, balance=balance, worker=index)
+                _work(logged, listener, threads, serve, create_app, Database)
             children.append(pid)
         listener.close()
         started()

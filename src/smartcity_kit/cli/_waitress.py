@@ -20,13 +20,23 @@ from __future__ import annotations
 
 import gc
 import logging
-from typing import Any, cast
+import math
+import mmap
+import time
+from typing import Any, Final, cast
 
 from waitress.channel import HTTPChannel
 from waitress.server import BaseWSGIServer, create_server
 from waitress.task import WSGITask
 
-__all__ = ["QuietChannel", "make_server", "serve"]
+__all__ = [
+    "BALANCED_LOOP_SECONDS",
+    "STALE_SECONDS",
+    "Balance",
+    "QuietChannel",
+    "make_server",
+    "serve",
+]
 
 
 class _OneSendTask(WSGITask):
@@ -96,11 +106,68 @@ class QuietChannel(HTTPChannel):
             self._hold_next, self._held = False, b""  # a task that failed half-way
 
 
-def make_server(app: Any, **settings: Any) -> Any:
+class Balance:
+    """How many connections each worker process holds, in memory the workers share.
+
+    Workers forked from one process serve one listening socket; the kernel hands a new
+    connection to whichever worker's loop takes it first, so a burst of keep-alive clients can
+    land 30 on one worker and 20 on the other, and those 30 wait half as long again. With a
+    ``Balance``, a worker takes new connections only while it holds no more than any other; the
+    others leave them to it. A worker publishes its count at each turn of its loop, which turns
+    at least every :data:`BALANCED_LOOP_SECONDS`, so a worker that holds the fewest never leaves
+    a new connection waiting much longer than that. A worker that has not published for
+    :data:`STALE_SECONDS` (not started yet, or stuck) is left out: the others take its share.
+
+    Make it before forking (``Balance(workers)``), then give each worker its own index.
+    """
+
+    def __init__(self, workers: int) -> None:
+        # Anonymous shared memory survives fork: a count and a time per worker (8 bytes each).
+        self._memory = mmap.mmap(-1, 16 * workers)
+        self._slots = memoryview(self._memory).cast("d")
+        self.workers = workers
+
+    def publish(self, index: int, count: int) -> None:
+        """Say how many connections worker ``index`` holds now."""
+        self._slots[index] = count
+        self._slots[self.workers + index] = time.monotonic()  # one clock for every process
+
+    def fewest(self) -> float:
+        """The fewest connections a live worker holds (infinity when none has published)."""
+        since = time.monotonic() - STALE_SECONDS
+        live = [
+            self._slots[i] for i in range(self.workers) if self._slots[self.workers + i] >= since
+        ]
+        return min(live, default=math.inf)
+
+
+#: How often (seconds) a worker's loop turns at least, when workers balance their connections.
+BALANCED_LOOP_SECONDS: Final = 0.05
+#: A worker that has not published its count for this long (seconds) is left out of the balance.
+STALE_SECONDS: Final = 1.0
+
+
+def _balanced(listener: BaseWSGIServer, balance: Balance, index: int) -> None:
+    """Let ``listener`` accept only while its worker holds no more connections than any other."""
+    ready = listener.readable
+
+    def readable() -> bool:
+        mine = len(cast("dict[int, Any]", listener.active_channels))
+        balance.publish(index, mine)
+        return bool(ready()) and mine <= balance.fewest()
+
+    listener.readable = readable  # type: ignore[method-assign]
+
+
+def make_server(
+    app: Any, *, balance: Balance | None = None, worker: int = 0, **settings: Any
+) -> Any:
     """A waitress server for ``app`` (``waitress.create_server``) whose channels are quiet.
 
     Args:
         app: The WSGI application.
+        balance: Shared connection counts, when this is one of several worker processes.
+        worker: This worker's index in ``balance``.
         settings: Waitress's adjustments (``host``, ``port``, ``sockets``, ``threads``, ...).
     """
     channels: dict[int, Any] = {}
@@ -108,6 +175,11 @@ def make_server(app: Any, **settings: Any) -> Any:
     for dispatcher in list(channels.values()):
         if isinstance(dispatcher, BaseWSGIServer):
             dispatcher.channel_class = QuietChannel
+            if balance is not None:
+                _balanced(dispatcher, balance, worker)
+    if balance is not None:
+        adjustments: Any = server.adj  # waitress reads it as a number of seconds
+        adjustments.asyncore_loop_timeout = BALANCED_LOOP_SECONDS
     return server
 
 
@@ -116,7 +188,8 @@ def serve(app: Any, **settings: Any) -> None:
 
     Args:
         app: The WSGI application.
-        settings: Waitress's adjustments (``host``, ``port``, ``sockets``, ``threads``, ...).
+        settings: :func:`make_server`'s arguments (``balance``, ``worker``) and waitress's
+            adjustments (``host``, ``port``, ``sockets``, ``threads``, ...).
     """
     logging.basicConfig()  # as waitress.serve does: its warnings reach standard error
     server = make_server(app, **settings)
