@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import io
 import math
 import os
 import socket
@@ -26,7 +27,9 @@ BIG = 5_000_000  # far more than a loopback socket takes at once
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 
 
-def _app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+def _app(  # noqa: C901, PLR0911 - one answer per path
+    environ: dict[str, Any], start_response: StartResponse
+) -> Iterable[bytes]:
     path = environ["PATH_INFO"]
     if path == "/small":
         body = b'{"ok":true}'
@@ -56,6 +59,26 @@ def _app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[byt
 
         start_response("200 OK", [("Content-Length", "11")])
         return slow()
+    if path == "/file":  # a file answer, as Flask's send_file gives (the dashboard's CSS)
+        start_response("200 OK", [("Content-Type", "text/css"), ("Content-Length", "13")])
+        wrapped: Iterable[bytes] = environ["wsgi.file_wrapper"](io.BytesIO(b"body{margin:0"))
+        return wrapped
+    if path == "/headers-first":  # an app that sends its headers before its body
+
+        def later() -> Iterator[bytes]:
+            yield b""
+            yield b"late"
+
+        start_response("200 OK", [("Content-Length", "4")])
+        return later()
+    if path == "/broken":
+
+        def broken() -> Iterator[bytes]:
+            yield b"part"
+            raise RuntimeError("the app failed half-way")
+
+        start_response("200 OK", [("Content-Length", "100")])
+        return broken()
     start_response("404 Not Found", [("Content-Type", "text/plain")])
     return [b"no"]
 
@@ -90,7 +113,26 @@ def test_answers_of_every_shape_arrive_whole_on_one_connection(server: Any) -> N
     conn.request("GET", "/missing")
     answer = conn.getresponse()
     assert (answer.status, answer.read()) == (404, b"no")
+    for _ in range(2):
+        conn.request("GET", "/file")
+        answer = conn.getresponse()
+        assert (answer.status, answer.read()) == (200, b"body{margin:0")
+        assert answer.getheader("Content-Type") == "text/css"
+        conn.request("GET", "/headers-first")
+        answer = conn.getresponse()
+        assert (answer.status, answer.read()) == (200, b"late")
     conn.close()
+
+
+def test_an_app_failing_half_way_closes_the_connection_after_what_it_sent(server: Any) -> None:
+    with socket.create_connection(("127.0.0.1", server.effective_port), timeout=10) as raw:
+        raw.sendall(b"GET /broken HTTP/1.1\r\nHost: x\r\n\r\n")
+        received = bytearray()
+        while chunk := raw.recv(65536):
+            received += chunk
+    head, _, body = bytes(received).partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200 OK")
+    assert body == b"part"  # then the server closed the connection, as plain waitress does
 
 
 def test_answers_larger_than_the_socket_takes_arrive_whole_and_without_delay(

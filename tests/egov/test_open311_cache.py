@@ -197,7 +197,7 @@ def test_when_making_the_answer_fails_the_waiting_readers_go_on(
     for thread in threads:
         thread.join(10)
     assert not any(t.is_alive() for t in threads)
-    # Each reader tried in turn (nothing was kept), and each got the error, none hung.
+    # Nothing was kept: each waiting reader made it itself, got the error, and none hung.
     assert len(errors) == 3
     assert counted.calls == 3
     counted.fail = False
@@ -211,3 +211,22 @@ def test_errors_are_not_kept(desk: ServiceDesk) -> None:
         answer = handler.handle("GET", "requests.json", {"page_size": ["nope"]})
         assert answer.status == 400
     assert handler.handle("GET", "requests.json", PAGE).status == 200
+
+
+def test_an_answer_long_expired_is_not_given_even_while_it_is_made_again(
+    desk: ServiceDesk, monotonic: _Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    counted = _Counted(desk, monkeypatch)
+    handler = _handler(desk, [1])
+    handler.handle("GET", "requests.json", PAGE)
+    desk.submit("003", location=Location(point=GeoPoint(-5.14, 119.42)), description="diam")
+    monotonic.now += 11  # more than twice the cache time: too old to give, even meanwhile
+    counted.entered.clear()
+    counted.go_on.clear()
+    threads, results = _in_threads(3, lambda: handler.handle("GET", "requests.json", PAGE))
+    assert counted.entered.wait(10)
+    counted.go_on.set()
+    for thread in threads:
+        thread.join(10)
+    assert counted.calls == 2  # one of the three made it, the two others waited for it
+    assert [_ids(r.body) for r in results] == [["4", "3", "2", "1"]] * 3

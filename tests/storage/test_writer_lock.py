@@ -346,3 +346,24 @@ def test_dispose_while_the_helper_waits_closes_the_file_once_it_is_done(
     with file_db.transaction() as conn:  # the database opens the file again
         conn.execute(sa.text("UPDATE writer_counter SET n = n + 1"))
     assert _count(file_db) == 1
+
+
+def test_no_writer_slips_in_while_the_helper_is_taking_the_lock(tmp_path: Path) -> None:
+    # While the helper is blocked for a writer that gave up, the kernel may hand it the lock at
+    # any moment, on the file it shares with this process's writers; a writer trying the lock
+    # then would get it too, and lose it when the helper gives it back. It waits instead.
+    fd = os.open(tmp_path / "city.db-writer", os.O_RDWR | os.O_CREAT, 0o660)
+    waiter = database_module._LockWaiter(fd)
+    try:
+        waiter._taking = True  # as while the helper is blocked in flock
+        assert not waiter.try_now()
+        assert not _locked(tmp_path / "city.db-writer")
+        waiter._taking = False
+        assert waiter.try_now()
+        assert _locked(tmp_path / "city.db-writer")
+        fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        waiter.close()
+        waiter.close()  # twice is harmless: the file is closed once
+    with pytest.raises(OSError, match="Bad file descriptor"):
+        os.fstat(fd)

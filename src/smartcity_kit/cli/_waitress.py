@@ -42,16 +42,20 @@ __all__ = [
 class _OneSendTask(WSGITask):
     """A task whose status line and headers go out with the first piece of the body."""
 
-    def build_response_header(self) -> bytes:
-        header: bytes = super().build_response_header()
+    def write(self, data: bytes) -> None:
+        """Write ``data`` of the body; the first non-empty piece takes the headers along."""
         channel = cast("QuietChannel", self.channel)  # this task serves only quiet channels
-        channel.hold_next_write()
-        return header
-
-    def finish(self) -> None:
-        super().finish()
-        channel = cast("QuietChannel", self.channel)
-        channel.release_held()  # an answer without a body: the headers alone
+        hold = not self.wrote_header and bool(data)
+        if not hold:  # the headers alone (an empty write), or more of the body
+            super().write(data)
+            return
+        channel.hold_headers()
+        try:
+            super().write(data)  # writes the headers (held), then the body with them
+        except BaseException:
+            channel.drop_held()
+            raise
+        channel.send_held()  # no body went out (HEAD, 204, 304): the headers alone
 
 
 class QuietChannel(HTTPChannel):
@@ -80,30 +84,30 @@ class QuietChannel(HTTPChannel):
         if self._hold_next and isinstance(data, bytes):  # the headers: sent with what follows
             self._hold_next, self._held = False, data
             return len(data)
-        if self._held and isinstance(data, bytes):
-            data, self._held = self._held + data, b""
+        if self._held:
+            if isinstance(data, bytes):
+                data, self._held = self._held + data, b""
+            else:  # a file buffer: the headers go first, on their own
+                self.send_held()
         written: int = super().write_soon(data)
         if self.total_outbufs_len:  # not all sent: the main loop takes over now
             self.server.pull_trigger()
         return written
 
-    def hold_next_write(self) -> None:
+    def hold_headers(self) -> None:
         """Keep the next write (the headers) to send it with the one after."""
         self._hold_next, self._held = True, b""
 
-    def release_held(self) -> None:
+    def send_held(self) -> None:
         """Send what is held, if anything."""
         self._hold_next = False
         if self._held:
             held, self._held = self._held, b""
             self.write_soon(held)
 
-    def service(self) -> None:
-        """Serve the first queued request (in a task thread)."""
-        try:
-            super().service()
-        finally:
-            self._hold_next, self._held = False, b""  # a task that failed half-way
+    def drop_held(self) -> None:
+        """Forget what is held (the write failed: the client is gone)."""
+        self._hold_next, self._held = False, b""
 
 
 class Balance:
@@ -147,16 +151,21 @@ BALANCED_LOOP_SECONDS: Final = 0.05
 STALE_SECONDS: Final = 1.0
 
 
-def _balanced(listener: BaseWSGIServer, balance: Balance, index: int) -> None:
-    """Let ``listener`` accept only while its worker holds no more connections than any other."""
-    ready = listener.readable
+def _balanced(listeners: list[BaseWSGIServer], balance: Balance, index: int) -> None:
+    """Let the listeners accept only while their worker holds no more connections than any other."""
 
-    def readable() -> bool:
-        mine = len(cast("dict[int, Any]", listener.active_channels))
-        balance.publish(index, mine)
-        return bool(ready()) and mine <= balance.fewest()
+    def held() -> int:
+        return sum(len(cast("dict[int, Any]", one.active_channels)) for one in listeners)
 
-    listener.readable = readable  # type: ignore[method-assign]
+    for listener in listeners:
+        ready = listener.readable
+
+        def readable(ready: Any = ready) -> bool:
+            mine = held()
+            balance.publish(index, mine)
+            return bool(ready()) and mine <= balance.fewest()
+
+        listener.readable = readable  # type: ignore[method-assign]
 
 
 def make_server(
@@ -172,12 +181,11 @@ def make_server(
     """
     channels: dict[int, Any] = {}
     server = create_server(app, map=channels, **settings)
-    for dispatcher in list(channels.values()):
-        if isinstance(dispatcher, BaseWSGIServer):
-            dispatcher.channel_class = QuietChannel
-            if balance is not None:
-                _balanced(dispatcher, balance, worker)
+    listeners = [d for d in channels.values() if isinstance(d, BaseWSGIServer)]
+    for listener in listeners:
+        listener.channel_class = QuietChannel
     if balance is not None:
+        _balanced(listeners, balance, worker)
         adjustments: Any = server.adj  # waitress reads it as a number of seconds
         adjustments.asyncore_loop_timeout = BALANCED_LOOP_SECONDS
     return server
@@ -195,7 +203,8 @@ def serve(app: Any, **settings: Any) -> None:
     server = make_server(app, **settings)
     # What exists now (the app, its caches, the imported modules) lives as long as the process:
     # the cyclic garbage collector need not walk it again. A full collection of it took 67 ms,
-    # a pause for every request in flight.
+    # a pause for every request in flight. (A frozen object that later becomes garbage in a
+    # cycle is not collected; the app's long-lived parts never do.)
     gc.collect()
     gc.freeze()
     server.print_listen("Serving on http://{}:{}")

@@ -8,6 +8,7 @@ import os
 import sqlite3
 import threading
 import types
+import weakref
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, Final
@@ -306,9 +307,28 @@ class _LockWaiter:
             raise failed
         return got
 
+    def try_now(self) -> bool:
+        """Take the lock if it is free, without waiting; never while the helper is taking it.
+
+        While the helper is blocked for a caller that gave up, the kernel may hand it the lock
+        at any moment, on the same open file, where a second ``flock`` would succeed too and the
+        helper would then give the lock back under that caller: that caller waits instead.
+        """
+        assert fcntl is not None  # noqa: S101
+        with self._mutex:
+            if self._taking:
+                return False
+            try:
+                fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return False
+            return True
+
     def close(self) -> None:
         """Close the file, now or, if the helper is blocked taking the lock, once it is not."""
         with self._mutex:
+            if self._stopped:
+                return  # closed already
             self._stopped = True
             self._wake.notify()
             if self._taking:
@@ -392,16 +412,20 @@ class _ProcessLock:
 
     def _acquire(self, fd: int) -> None:
         assert fcntl is not None  # noqa: S101
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            pass
-        else:
+        if self._waiter is None:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                pass
+            else:
+                return
+            self._waiter = _LockWaiter(fd)
+            # A Database dropped without dispose() still lets its helper end and its file close.
+            weakref.finalize(self, self._waiter.close)
+        elif self._waiter.try_now():
             return
         # Another process writes. Wait in the kernel, which wakes us the moment it lets go (a
         # polling wait would sleep past that), on a helper thread, so as to give up in time.
-        if self._waiter is None:
-            self._waiter = _LockWaiter(fd)
         if not self._waiter.wait(WRITER_LOCK_TIMEOUT_MS / 1000):
             reason = sqlite3.OperationalError(
                 "database is locked: another process held the writer lock file for "

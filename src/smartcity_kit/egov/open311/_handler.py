@@ -7,6 +7,7 @@ framework can mount it the same way.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import threading
 import time
@@ -127,6 +128,12 @@ def _refuse_nul(params: Mapping[str, Sequence[str]]) -> None:
         )
 
 
+class _Making(threading.Event):
+    """Set when the thread making an answer is done; ``kept`` says whether it kept one."""
+
+    kept = False
+
+
 class Open311Handler:
     """Answers GeoReport v2 calls for one or more cities' desks.
 
@@ -165,7 +172,7 @@ class Open311Handler:
         self._cache_seconds = cache_seconds
         self._cache: OrderedDict[tuple[object, ...], tuple[float, Response]] = OrderedDict()
         self._cache_lock = threading.Lock()
-        self._making: dict[tuple[object, ...], threading.Event] = {}
+        self._making: dict[tuple[object, ...], _Making] = {}
 
     def handle(self, method: str, path: str, params: Mapping[str, Sequence[str]]) -> Response:
         """Answer one call. ``path`` is relative to the GeoReport root (``requests.json``).
@@ -213,9 +220,10 @@ class Open311Handler:
     # audit-log head, which every change through the desk advances in the same transaction), so
     # a change is seen at once; only the 90-day default window may lag by the cache time.
     # One thread at a time computes a given answer: threads asking for it meanwhile wait for it
-    # (none is kept yet) or get the kept one while it is made again (it is older than the cache
-    # time, but of the same data version). A page over 100,000 requests takes milliseconds to
-    # make; made by every thread at once whenever it expired, it held up every reader.
+    # (none is kept yet, or the kept one is older than twice the cache time) or get the kept one
+    # while it is made again (older than the cache time, but of the same data version). A page
+    # over 100,000 requests takes milliseconds to make; made by every thread at once whenever it
+    # expired, it held up every reader. An answer that is not kept (an error) is made by each.
 
     def _cache_key(
         self, method: str, path: str, params: Mapping[str, Sequence[str]]
@@ -230,17 +238,18 @@ class Open311Handler:
         while True:
             with self._cache_lock:
                 hit = self._cache.get(key)
-                if hit is not None and time.monotonic() - hit[0] <= self._cache_seconds:
+                age = math.inf if hit is None else time.monotonic() - hit[0]
+                if hit is not None and age <= self._cache_seconds:
                     self._cache.move_to_end(key)
                     return hit[1], False
                 making = self._making.get(key)
                 if making is None:
-                    self._making[key] = threading.Event()
+                    self._making[key] = _Making()
                     return None, True
-                if hit is not None:
+                if hit is not None and age <= 2 * self._cache_seconds:
                     return hit[1], False  # the kept one, while another thread makes it again
-            if not making.wait(_MAKING_WAIT_SECONDS):
-                return None, False  # taking too long: make it too
+            if not making.wait(_MAKING_WAIT_SECONDS) or not making.kept:
+                return None, False  # taking too long, or not to be kept (an error): make it too
 
     def _remember(self, key: tuple[object, ...], answer: Response | None, mine: bool) -> None:
         """Keep ``answer`` (None: nothing to keep) and wake the threads waiting for it."""
@@ -251,7 +260,9 @@ class Open311Handler:
                 while len(self._cache) > _CACHE_ENTRIES:
                     self._cache.popitem(last=False)
             if mine:
-                self._making.pop(key).set()
+                making = self._making.pop(key)
+                making.kept = answer is not None
+                making.set()
 
     def discovery(self, fmt: Format, *, base_url: str, contact: str, key_service: str) -> Response:
         """The service discovery document for the endpoint at ``base_url``."""
