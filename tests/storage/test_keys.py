@@ -60,7 +60,8 @@ def test_key_events_are_audited_without_the_secret(db: Database) -> None:
     keys.revoke(record.key_id, actor="admin:rina")
     entries = AuditLog(db).entries(subject=f"key:{record.key_id}")
     assert [e.action for e in entries] == ["key.created", "key.revoked"]
-    assert all(key.rsplit("_", 1)[1] not in str(e.details) for e in entries)
+    secret = key[len(f"sck_{record.key_id}_") :]  # base64url: it may hold '_' itself
+    assert all(secret not in str(e.details) for e in entries)
 
 
 def test_a_key_id_that_looks_like_a_phone_number_is_drawn_again(
