@@ -420,8 +420,10 @@ class _ProcessLock:
             else:
                 return
             self._waiter = _LockWaiter(fd)
-            # A Database dropped without dispose() still lets its helper end and its file close.
-            weakref.finalize(self, self._waiter.close)
+            # A Database dropped without dispose() still lets its helper end and its file close
+            # (not at exit, when the process closes it anyway, and a forked child, whose copy of
+            # the helper's mutex may be taken, must not wait on it).
+            weakref.finalize(self, self._waiter.close).atexit = False
         elif self._waiter.try_now():
             return
         # Another process writes. Wait in the kernel, which wakes us the moment it lets go (a
