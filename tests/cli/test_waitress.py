@@ -93,6 +93,11 @@ def server() -> Iterator[Any]:
     served.task_dispatcher.shutdown(timeout=5)
 
 
+def _ask(conn: http.client.HTTPConnection, method: str, path: str) -> http.client.HTTPResponse:
+    conn.request(method, path)
+    return conn.getresponse()
+
+
 def _connect(server: Any) -> http.client.HTTPConnection:
     return http.client.HTTPConnection("127.0.0.1", server.effective_port, timeout=10)
 
@@ -100,26 +105,20 @@ def _connect(server: Any) -> http.client.HTTPConnection:
 def test_answers_of_every_shape_arrive_whole_on_one_connection(server: Any) -> None:
     conn = _connect(server)
     for _ in range(3):  # keep-alive: the connection serves one request after another
-        conn.request("GET", "/small")
-        answer = conn.getresponse()
+        answer = _ask(conn, "GET", "/small")
         assert (answer.status, answer.read()) == (200, b'{"ok":true}')
-        conn.request("GET", "/empty")
-        answer = conn.getresponse()
+        answer = _ask(conn, "GET", "/empty")
         assert (answer.status, answer.read()) == (204, b"")
-        conn.request("HEAD", "/small")
-        answer = conn.getresponse()
+        answer = _ask(conn, "HEAD", "/small")
         assert (answer.status, answer.read()) == (200, b"")
         assert answer.getheader("Content-Length") == "11"
-    conn.request("GET", "/missing")
-    answer = conn.getresponse()
+    answer = _ask(conn, "GET", "/missing")
     assert (answer.status, answer.read()) == (404, b"no")
     for _ in range(2):
-        conn.request("GET", "/file")
-        answer = conn.getresponse()
+        answer = _ask(conn, "GET", "/file")
         assert (answer.status, answer.read()) == (200, b"body{margin:0")
         assert answer.getheader("Content-Type") == "text/css"
-        conn.request("GET", "/headers-first")
-        answer = conn.getresponse()
+        answer = _ask(conn, "GET", "/headers-first")
         assert (answer.status, answer.read()) == (200, b"late")
     conn.close()
 

@@ -101,7 +101,7 @@ def _ids(body: bytes) -> list[str]:
     return [r["service_request_id"] for r in json.loads(body)]
 
 
-def _in_threads(count: int, call: Any) -> list[Any]:
+def _in_threads(count: int, call: Any) -> tuple[list[threading.Thread], list[Any]]:
     results: list[Any] = [None] * count
 
     def run(i: int) -> None:
@@ -110,7 +110,15 @@ def _in_threads(count: int, call: Any) -> list[Any]:
     threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
     for thread in threads:
         thread.start()
-    return [threads, results]
+    return threads, results
+
+
+def _let_go(counted: _Counted, threads: list[threading.Thread]) -> None:
+    """Once one thread is making the answer, let it finish, and wait for every thread."""
+    assert counted.entered.wait(10)
+    counted.go_on.set()
+    for thread in threads:
+        thread.join(10)
 
 
 @pytest.mark.usefixtures("monotonic")
@@ -121,10 +129,7 @@ def test_readers_arriving_together_wait_for_one_answer(
     handler = _handler(desk, [1])
     counted.go_on.clear()
     threads, results = _in_threads(8, lambda: handler.handle("GET", "requests.json", PAGE))
-    assert counted.entered.wait(10)
-    counted.go_on.set()
-    for thread in threads:
-        thread.join(10)
+    _let_go(counted, threads)
     assert counted.calls == 1  # made once, for all eight
     assert {r.status for r in results} == {200}
     assert len({r.body for r in results}) == 1
@@ -165,10 +170,7 @@ def test_a_new_data_version_is_never_answered_from_the_old(
     version[0] = 2
     counted.go_on.clear()
     threads, results = _in_threads(4, lambda: handler.handle("GET", "requests.json", PAGE))
-    assert counted.entered.wait(10)
-    counted.go_on.set()
-    for thread in threads:
-        thread.join(10)
+    _let_go(counted, threads)
     assert _ids(before.body) == ["3", "2", "1"]
     assert [_ids(r.body) for r in results] == [["4", "3", "2", "1"]] * 4
     assert counted.calls == 2
@@ -192,10 +194,7 @@ def test_when_making_the_answer_fails_the_waiting_readers_go_on(
             return None
 
     threads, _ = _in_threads(3, read)
-    assert counted.entered.wait(10)
-    counted.go_on.set()
-    for thread in threads:
-        thread.join(10)
+    _let_go(counted, threads)
     assert not any(t.is_alive() for t in threads)
     # Nothing was kept: each waiting reader made it itself, got the error, and none hung.
     assert len(errors) == 3
@@ -224,9 +223,6 @@ def test_an_answer_long_expired_is_not_given_even_while_it_is_made_again(
     counted.entered.clear()
     counted.go_on.clear()
     threads, results = _in_threads(3, lambda: handler.handle("GET", "requests.json", PAGE))
-    assert counted.entered.wait(10)
-    counted.go_on.set()
-    for thread in threads:
-        thread.join(10)
+    _let_go(counted, threads)
     assert counted.calls == 2  # one of the three made it, the two others waited for it
     assert [_ids(r.body) for r in results] == [["4", "3", "2", "1"]] * 3
