@@ -39,7 +39,6 @@ NOW = dt.datetime.now(dt.UTC)
 MAKASSAR = CityProfile.builtin("makassar")
 
 FLOOR = """
-import logging
 import os
 import socket
 import sys
@@ -49,7 +48,6 @@ from flask import Flask, Response
 
 from smartcity_kit.cli._waitress import Balance, serve
 
-logging.getLogger("waitress.queue").setLevel(logging.ERROR)
 sys.setswitchinterval(0.001)  # as serve does (SWITCH_INTERVAL)
 body = Path(sys.argv[1]).read_bytes()
 workers, threads, port = int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
@@ -62,7 +60,8 @@ def same_bytes():
 
 
 # The same server as ``smartcity-kit serve --workers W --threads T``: one socket, W processes,
-# waitress with the channels, the collector settings and the balanced accepts that serve uses.
+# waitress with the channels, the collector settings, the balanced accepts and the queue
+# warnings that serve uses.
 listener = socket.create_server(("127.0.0.1", port), backlog=1024)
 balance = Balance(workers) if workers > 1 else None
 index = 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import io
+import logging
 import math
 import os
 import socket
@@ -17,10 +18,17 @@ import pytest
 
 pytest.importorskip("waitress")
 
+from waitress import wasyncore
 from waitress.parser import HTTPRequestParser
 
 import smartcity_kit.cli._waitress as waitress_module
-from smartcity_kit.cli._waitress import STALE_SECONDS, Balance, QuietChannel, make_server
+from smartcity_kit.cli._waitress import (
+    STALE_SECONDS,
+    Balance,
+    QueueWarnings,
+    QuietChannel,
+    make_server,
+)
 
 BIG = 5_000_000  # far more than a loopback socket takes at once
 
@@ -83,14 +91,41 @@ def _app(  # noqa: C901, PLR0911 - one answer per path
     return [b"no"]
 
 
+class _Running:
+    """A server's loop in a thread of its own, until :meth:`stop`; then :meth:`close`."""
+
+    def __init__(self, served: Any) -> None:
+        self.served = served
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        while not self._stopped.is_set():
+            wasyncore.loop(timeout=0.05, map=self.served._map, count=1)
+
+    def stop(self) -> None:
+        """Stop the loop (no socket is closed under it)."""
+        self._stopped.set()
+        self._thread.join(timeout=5)
+
+    def close(self) -> None:
+        """Close what the server holds (listener, connections) and stop its threads."""
+        _close(self.served)
+
+
+def _close(served: Any) -> None:
+    """Close what a server that no loop runs holds, and stop its task threads."""
+    wasyncore.close_all(served._map)
+    served.task_dispatcher.shutdown(timeout=5)
+
+
 @pytest.fixture
 def server() -> Iterator[Any]:
-    served = make_server(_app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=served.run, daemon=True)
-    thread.start()
-    yield served
-    served.close()
-    served.task_dispatcher.shutdown(timeout=5)
+    running = _Running(make_server(_app, host="127.0.0.1", port=0, threads=4))
+    yield running.served
+    running.stop()
+    running.close()
 
 
 def _ask(conn: http.client.HTTPConnection, method: str, path: str) -> http.client.HTTPResponse:
@@ -289,14 +324,14 @@ def test_workers_sharing_a_socket_take_new_connections_in_turn() -> None:
         for i in range(2)
     ]
     clients: list[http.client.HTTPConnection] = []
+    running = [_Running(workers[0])]
     try:
-        threading.Thread(target=workers[0].run, daemon=True).start()
         clients += _connected(port, 10)  # the second worker has not started: the first takes all
         for client in clients:
             client.request("GET", "/small")
             assert client.getresponse().read() == b'{"ok":true}'
         assert [len(w.active_channels) for w in workers] == [10, 0]
-        threading.Thread(target=workers[1].run, daemon=True).start()
+        running.append(_Running(workers[1]))
         time.sleep(0.2)
         clients += _connected(port, 10)  # now only the second takes them, up to the first's 10
         for client in clients:
@@ -311,7 +346,64 @@ def test_workers_sharing_a_socket_take_new_connections_in_turn() -> None:
     finally:
         for client in clients:
             client.close()
+        for one in running:  # both loops stop before the socket they share is closed
+            one.stop()
         for worker in workers:
-            worker.close()
-            worker.task_dispatcher.shutdown(timeout=5)
+            _close(worker)
         listener.close()
+
+
+def test_waitress_queue_warnings_come_once_per_interval_with_a_count(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    now = [100.0]
+    warnings = QueueWarnings(interval=10, clock=lambda: now[0])
+    caplog.set_level(logging.WARNING, logger="waitress.queue")
+
+    def said() -> list[str]:
+        return [r.getMessage() for r in caplog.records if r.name == "waitress.queue"]
+
+    warnings.warning("Task queue depth is %d", 1)
+    assert said() == ["Task queue depth is 1"]  # the first at once, as waitress says it
+    for depth in (2, 7, 3):
+        now[0] += 1
+        warnings.warning("Task queue depth is %d", depth)
+    assert len(said()) == 1  # within the interval: counted, not said
+    now[0] += 8  # 11 s after the first
+    warnings.warning("Task queue depth is %d", 4)
+    assert said()[1] == (
+        "Task queue depth is 4 (4 times in the last 11 s, at most 7: every thread was busy)"
+    )
+    now[0] += 60  # quiet for a minute: the next is said at once, alone
+    warnings.warning("Task queue depth is %d", 2)
+    assert said()[2:] == ["Task queue depth is 2"]
+
+
+def test_a_busy_server_warns_of_its_queue_once_per_interval(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.WARNING, logger="waitress.queue")
+    release = threading.Event()
+
+    def blocked(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        release.wait(5)
+        start_response("200 OK", [("Content-Length", "2")])
+        return [b"ok"]
+
+    running = _Running(make_server(blocked, host="127.0.0.1", port=0, threads=1))
+    port = running.served.getsockname()[1]
+    clients = _connected(port, 6)
+    try:
+        for client in clients:  # one is served, five wait for the one thread
+            client.request("GET", "/")
+        time.sleep(0.3)
+        release.set()
+        for client in clients:
+            assert client.getresponse().read() == b"ok"
+    finally:
+        for client in clients:
+            client.close()
+        running.stop()
+        running.close()
+    queued = [r.getMessage() for r in caplog.records if r.name == "waitress.queue"]
+    assert queued == ["Task queue depth is 1"]  # waitress alone would say it five times

@@ -147,3 +147,35 @@ def test_the_line_writer_writes_in_batches_and_on_close() -> None:
     writer('{"n":3}')
     writer.close()
     assert stream.getvalue().splitlines() == ['{"n":1}', '{"n":2}', '{"n":3}']
+
+
+def test_a_line_writer_makes_the_same_lines_in_its_own_thread(db: Database) -> None:
+    import io  # noqa: PLC0415
+
+    from smartcity_kit.web._access_log import LineWriter  # noqa: PLC0415
+
+    seed_demo(db, now=dt.datetime(2026, 11, 23, 3, 0, tzinfo=dt.UTC), requests_per_city=0)
+    _, key = ApiKeys(db).create("log test", Role.OPEN311_CLIENT)
+    stream = io.StringIO()
+    writer = LineWriter(stream, interval=60)  # lines are made when flushed
+    direct: list[str] = []
+    for write in (writer, direct.append):
+        client = create_app(AppConfig(access_log=write), database=db).test_client()
+        client.environ_base["REMOTE_ADDR"] = "203.0.113.57"
+        client.get(f"/api/cctv/cameras/{PHONE}?{PHONE}=1&siti@example.id=2&page=1")
+        client.get(f"/open311/v2/requests.json?api_key={key}", headers={"User-Agent": PHONE})
+        client.post(  # no such service: nothing is stored, the two runs see the same data
+            "/open311/v2/requests.json",
+            data={"api_key": key, "service_code": "none", "address_string": "Jl. A"},
+        )
+        client.get("/healthz", headers={"Authorization": f"Bearer {key}"})
+    assert stream.getvalue() == ""
+    writer.close()
+    made = [json.loads(line) for line in stream.getvalue().splitlines()]
+    expected = [json.loads(line) for line in direct]
+    for line in (*made, *expected):
+        del line["at"], line["ms"]
+    assert made == expected
+    assert [line["key"] for line in made] == [False, True, True, True]
+    for secret in (PHONE, key, "siti@example.id", "203.0.113.57"):
+        assert secret not in stream.getvalue()

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import types
 from typing import Any
 
 import pytest
@@ -344,3 +345,33 @@ def test_requests_sort_newest_first_by_default_and_refuse_other_orders(
     assert bad.json is not None
     assert [e["field"] for e in bad.json["errors"]] == ["sort"]
     assert bad.json["errors"][0]["message"].startswith("must be one of -requested_at")
+
+
+def test_the_data_version_never_moves_back_to_an_older_head(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Two threads read the head at once; the slower one's older reading comes in last.
+    readings = iter([7, 5, 9])
+    audit = types.SimpleNamespace(head_seq=lambda: next(readings))
+    version = web_app._DataVersion(audit)  # type: ignore[arg-type]
+    monkeypatch.setattr(web_app, "VERSION_CHECK_SECONDS", -1.0)  # read the head every time
+    assert version() == (0, 7)
+    assert version() == (0, 7)
+    version.bump()  # a write through this app: seen at once, with the next reading
+    assert version() == (1, 9)
+
+
+def test_a_query_with_a_key_is_not_kept_parsed(client: FlaskClient, db: Database) -> None:
+    from smartcity_kit.web import _open311  # noqa: PLC0415
+
+    secret = key(db, Role.OPEN311_CLIENT)["X-API-Key"]
+    path = "/open311/v2/requests.json?jurisdiction_id=makassarkota.go.id"
+    plain = client.get(f"{path}&page_size=3")
+    keyed = client.get(f"{path}&page_size=3&api_key={secret}")
+    again = client.get(f"{path}&page_size=3")
+    assert plain.status_code == keyed.status_code == again.status_code == 200
+    assert plain.json == keyed.json == again.json
+    assert isinstance(plain.json, list)
+    assert len(plain.json) == 3
+    assert not any(secret in raw for raw in _open311._queries)
+    assert any("page_size=3" in raw for raw in _open311._queries)

@@ -27,6 +27,7 @@ import logging
 import math
 import mmap
 import time
+from collections.abc import Callable
 from typing import Any, Final, cast
 
 from waitress.channel import HTTPChannel
@@ -35,8 +36,10 @@ from waitress.task import WSGITask
 
 __all__ = [
     "BALANCED_LOOP_SECONDS",
+    "QUEUE_WARNING_SECONDS",
     "STALE_SECONDS",
     "Balance",
+    "QueueWarnings",
     "QuietChannel",
     "make_server",
     "serve",
@@ -172,6 +175,60 @@ def _balanced(listeners: list[BaseWSGIServer], balance: Balance, index: int) -> 
         listener.readable = readable  # type: ignore[method-assign]
 
 
+#: Waitress's "Task queue depth" warning is given at most once in this many seconds.
+QUEUE_WARNING_SECONDS: Final = 10.0
+
+
+class QueueWarnings:
+    """Waitress's "Task queue depth is N" warning, at most once every ``interval`` seconds.
+
+    Waitress warns whenever a request must wait for a free thread. Under steady load that is
+    nearly every request: a log record made and written on the main loop for each, which cost
+    the served app a few percent of its throughput, and a flood no one reads. This gives the
+    first at once, then one per ``interval`` saying how many there were and the deepest queue.
+
+    Args:
+        interval: Seconds between warnings.
+        logger: Where they go (waitress's ``waitress.queue`` logger).
+        clock: Monotonic seconds.
+    """
+
+    def __init__(
+        self,
+        interval: float = QUEUE_WARNING_SECONDS,
+        logger: logging.Logger | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._interval = interval
+        self._logger = logger or logging.getLogger("waitress.queue")
+        self._clock = clock
+        self._last = self._next = -math.inf
+        self._count = 0
+        self._deepest = 0
+
+    def warning(self, message: str, depth: int, *_: Any) -> None:
+        """Take one of waitress's warnings (``"Task queue depth is %d", depth``)."""
+        # Called by the dispatcher with its lock held: one caller at a time.
+        self._count += 1
+        self._deepest = max(self._deepest, depth)
+        now = self._clock()
+        if now < self._next:
+            return
+        if self._count == 1:
+            self._logger.warning(message, depth)
+        else:
+            self._logger.warning(
+                "Task queue depth is %d (%d times in the last %.0f s, at most %d: every thread "
+                "was busy)",
+                depth,
+                self._count,
+                now - self._last,
+                self._deepest,
+            )
+        self._last, self._next = now, now + self._interval
+        self._count = self._deepest = 0
+
+
 def make_server(
     app: Any, *, balance: Balance | None = None, worker: int = 0, **settings: Any
 ) -> Any:
@@ -188,6 +245,8 @@ def make_server(
     listeners = [d for d in channels.values() if isinstance(d, BaseWSGIServer)]
     for listener in listeners:
         listener.channel_class = QuietChannel
+    dispatcher: Any = server.task_dispatcher  # it calls only .warning() on it
+    dispatcher.queue_logger = QueueWarnings()
     if balance is not None:
         _balanced(listeners, balance, worker)
         adjustments: Any = server.adj  # waitress reads it as a number of seconds

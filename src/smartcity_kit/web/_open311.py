@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, request
+from collections.abc import Mapping, Sequence
+from typing import Final
+
+from flask import Blueprint, Request, Response, current_app, request
 
 from smartcity_kit.egov.open311 import Open311Handler
 
@@ -16,6 +19,27 @@ def _handler() -> Open311Handler:
     return handler
 
 
+#: The longest query string whose parameters are kept parsed.
+_MAX_KEPT_QUERY: Final = 512
+#: How many query strings' parameters are kept parsed (readers ask for the same pages).
+_QUERIES_KEPT: Final = 256
+_queries: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {}
+
+
+def _query(current: Request) -> Mapping[str, Sequence[str]]:
+    """The query's parameters, parsed once for a query string asked for again and again."""
+    raw = current.environ.get("QUERY_STRING", "")
+    found = _queries.get(raw)
+    if found is not None:
+        return dict(found)
+    params = dict(current.args.lists())
+    if "api_key" not in params and len(raw) <= _MAX_KEPT_QUERY:  # a key is never kept
+        if len(_queries) >= _QUERIES_KEPT:
+            _queries.clear()
+        _queries[raw] = tuple((name, tuple(values)) for name, values in params.items())
+    return params
+
+
 def _reply(status: int, body: bytes, content_type: str) -> Response:
     return Response(body, status=status, content_type=content_type)
 
@@ -23,8 +47,11 @@ def _reply(status: int, body: bytes, content_type: str) -> Response:
 @open311.route("/v2/<path:resource>", methods=["GET", "POST", "PUT", "DELETE", "PATCH"])
 def georeport(resource: str) -> Response:
     """Every GeoReport v2 resource (``services.json``, ``requests.xml``, ...)."""
-    params = {name: request.values.getlist(name) for name in request.values}
-    answer = _handler().handle(request.method, resource, params)
+    current = request._get_current_object()  # type: ignore[attr-defined]  # noqa: SLF001
+    method = current.method
+    # Query parameters (GET: only those), then form fields: what ``request.values`` holds.
+    params = _query(current) if method == "GET" else dict(current.values.lists())
+    answer = _handler().handle(method, resource, params)
     return _reply(answer.status, answer.body, answer.content_type)
 
 
