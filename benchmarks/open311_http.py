@@ -6,8 +6,11 @@ pages) and ``POST requests.json``, beside a bare Flask endpoint that returns the
 the same server (the floor). Needs wrk (``apt-get install wrk``). Prints figures; not a test.
 
 Both run as ``smartcity-kit serve --workers W --threads T`` would (default: one worker per core,
-8 threads each). Run: ``python benchmarks/open311_http.py [--requests 100000] [--seconds 15]
-[--connections 50] [--workers W] [--threads T]``
+8 threads each). The four loads take turns, ``--rounds`` times ``--seconds`` each (default 3 x
+5 s): a shared machine's speed drifts over minutes, and taking turns lets the app and its floor
+meet the same drift. Each round's figures are printed; the summary gives the mean throughput, the
+median p50 and the worst p99 of the rounds. Run: ``python benchmarks/open311_http.py
+[--requests 100000] [--seconds 5] [--rounds 3] [--connections 50] [--workers W] [--threads T]``
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -170,7 +174,8 @@ def wrk(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--requests", type=int, default=100_000)
-    parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--seconds", type=int, default=5, help="per load and round")
+    parser.add_argument("--rounds", type=int, default=3, help="turns the four loads take")
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument(
         "--workers", type=int, default=os.cpu_count() or 1, help="serve --workers (default: cores)"
@@ -223,35 +228,48 @@ def main() -> None:
                 str(args.threads),
             ]
         )
-        floor_url = f"http://127.0.0.1:{floor_port}/open311/v2/requests.json"
+        page_floor = f"http://127.0.0.1:{floor_port}/open311/v2/requests.json"
+        post_url = f"http://127.0.0.1:{app_port}/open311/v2/requests.json"
+        loads = [  # (short name, name, URL, wrk script)
+            ("GET", "GET requests.json (50 per page)", page_url, None),
+            ("floor", "floor: same bytes, bare Flask", page_floor, None),
+            ("POST", "POST requests.json", post_url, lua),
+            ("floor POST", "floor: POST, bare Flask", page_floor, lua),
+        ]
+        rounds: dict[str, list[tuple[float, float, float]]] = {load[0]: [] for load in loads}
         try:
-            results = {
-                "GET requests.json (50 per page)": wrk(page_url, args.seconds, args.connections),
-                "floor: same bytes, bare Flask": wrk(floor_url, args.seconds, args.connections),
-                "POST requests.json": wrk(
-                    f"http://127.0.0.1:{app_port}/open311/v2/requests.json",
-                    args.seconds,
-                    args.connections,
-                    lua,
-                ),
-                "floor: POST, bare Flask": wrk(floor_url, args.seconds, args.connections, lua),
-            }
+            for n in range(1, args.rounds + 1):
+                for short, _, target, script in loads:
+                    rounds[short].append(wrk(target, args.seconds, args.connections, script))
+                print(
+                    f"round {n}: "
+                    + "; ".join(
+                        f"{short} {rounds[short][-1][0]:,.0f}/s p99 {rounds[short][-1][2]:.1f} ms"
+                        for short, *_ in loads
+                    )
+                )
         finally:
             for proc in (app, floor):
                 os.killpg(proc.pid, signal.SIGTERM)
                 proc.wait(timeout=30)
     print(
-        f"{args.connections} connections, {args.seconds} s each, SQLite; both servers: waitress, "
-        f"{args.workers} worker processes x {args.threads} threads (serve --workers --threads)"
+        f"{args.connections} connections, {args.rounds} rounds of {args.seconds} s per load, "
+        f"SQLite; both servers: waitress, {args.workers} worker processes x {args.threads} "
+        "threads (serve --workers --threads)"
     )
     print(f"page of {len(body):,} bytes; {args.requests:,} requests stored")
-    for name, (rate, p50, p99) in results.items():
-        print(f"{name:<34} {rate:>9,.0f} req/s   p50 {p50:>7.1f} ms   p99 {p99:>7.1f} ms")
-    get_rate, floor_rate = (
-        results["GET requests.json (50 per page)"][0],
-        results["floor: same bytes, bare Flask"][0],
+    print(f"{'':<34} {'req/s (mean)':>12}   {'p50 (median)':>12}   {'p99 (worst)':>11}")
+    for short, name, *_ in loads:
+        figures = rounds[short]
+        rate = statistics.fmean(f[0] for f in figures)
+        p50 = statistics.median(f[1] for f in figures)
+        p99 = max(f[2] for f in figures)
+        print(f"{name:<34} {rate:>12,.0f}   {p50:>9.1f} ms   {p99:>8.1f} ms")
+    shares = [get[0] / bare[0] for get, bare in zip(rounds["GET"], rounds["floor"], strict=True)]
+    print(
+        f"reads reach {100 * statistics.fmean(shares):.0f}% of the floor's throughput "
+        f"(rounds: {', '.join(f'{100 * share:.0f}%' for share in shares)})"
     )
-    print(f"reads reach {100 * get_rate / floor_rate:.0f}% of the floor's throughput")
 
 
 if __name__ == "__main__":

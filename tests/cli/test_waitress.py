@@ -385,7 +385,7 @@ def test_a_busy_server_warns_of_its_queue_once_per_interval(
     caplog.set_level(logging.WARNING, logger="waitress.queue")
     release = threading.Event()
 
-    def blocked(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+    def blocked(_: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         release.wait(5)
         start_response("200 OK", [("Content-Length", "2")])
         return [b"ok"]

@@ -206,6 +206,16 @@ def _decreed_days_off(year: int) -> dict[dt.date, tuple[Holiday, ...]]:
     return {day: tuple(days) for day, days in found.items()}
 
 
+@functools.lru_cache(maxsize=4096)
+def _after_working_days(calendar: WorkingCalendar, start: dt.date, days: int) -> dt.date:
+    """:meth:`WorkingCalendar.add_working_days`, kept: every new request asks for two deadlines."""
+    day = start
+    working = calendar.working_days(day)
+    for _ in range(days):
+        day = next(working)
+    return day
+
+
 def _as_date(value: dt.date, field: str) -> dt.date:
     if isinstance(value, dt.datetime):
         raise ValidationError.single(field, "must be a date; convert instants to the city's zone")
@@ -291,11 +301,7 @@ class WorkingCalendar:
         """
         if type(days) is not int or days < 0:
             raise ValidationError.single("days", "must be a whole number of at least 0")
-        day = _as_date(start, "start")
-        working = self.working_days(day)
-        for _ in range(days):
-            day = next(working)
-        return day
+        return _after_working_days(self, _as_date(start, "start"), days)
 
     def count_working_days(self, start: dt.date, end: dt.date) -> int:
         """Working days after ``start`` up to and including ``end`` (0 when ``end <= start``).

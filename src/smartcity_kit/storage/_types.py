@@ -12,16 +12,14 @@ from smartcity_kit.core import ensure_utc
 
 __all__ = ["JsonText", "UtcDateTime", "format_utc", "parse_utc"]
 
-_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
-
-
 def format_utc(instant: dt.datetime) -> str:
     """An instant as fixed-width UTC text, as :class:`UtcDateTime` stores it.
 
     Raises:
         ValidationError: ``instant`` has no time zone.
     """
-    return ensure_utc(instant).strftime(_FORMAT)
+    # isoformat is C code and ten times faster than strftime; in UTC it ends in "+00:00".
+    return ensure_utc(instant).isoformat(timespec="microseconds")[:26] + "Z"
 
 
 def parse_utc(text: str) -> dt.datetime:
