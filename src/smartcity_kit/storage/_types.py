@@ -12,6 +12,7 @@ from smartcity_kit.core import ensure_utc
 
 __all__ = ["JsonText", "UtcDateTime", "format_utc", "parse_utc"]
 
+
 def format_utc(instant: dt.datetime) -> str:
     """An instant as fixed-width UTC text, as :class:`UtcDateTime` stores it.
 
