@@ -101,12 +101,16 @@ class _Running:
         self._thread.start()
 
     def _loop(self) -> None:
+        # As server.run() turns it: waiting up to the loop timeout (1 s) unless woken, so that a
+        # missed wake-up shows as a pause.
+        timeout = self.served.adj.asyncore_loop_timeout
         while not self._stopped.is_set():
-            wasyncore.loop(timeout=0.05, map=self.served._map, count=1)
+            wasyncore.loop(timeout=timeout, map=self.served._map, count=1)
 
     def stop(self) -> None:
         """Stop the loop (no socket is closed under it)."""
         self._stopped.set()
+        self.served.pull_trigger()  # wake it to see that
         self._thread.join(timeout=5)
 
     def close(self) -> None:
@@ -353,7 +357,7 @@ def test_workers_sharing_a_socket_take_new_connections_in_turn() -> None:
         listener.close()
 
 
-def test_waitress_queue_warnings_come_once_per_interval_with_a_count(
+def test_waitress_queue_warnings_come_once_per_interval_and_the_rest_are_summed_up(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     now = [100.0]
@@ -366,17 +370,19 @@ def test_waitress_queue_warnings_come_once_per_interval_with_a_count(
     warnings.warning("Task queue depth is %d", 1)
     assert said() == ["Task queue depth is 1"]  # the first at once, as waitress says it
     for depth in (2, 7, 3):
-        now[0] += 1
+        now[0] += 1.5
         warnings.warning("Task queue depth is %d", depth)
     assert len(said()) == 1  # within the interval: counted, not said
-    now[0] += 8  # 11 s after the first
-    warnings.warning("Task queue depth is %d", 4)
-    assert said()[1] == (
-        "Task queue depth is 4 (4 times in the last 11 s, at most 7: every thread was busy)"
-    )
-    now[0] += 60  # quiet for a minute: the next is said at once, alone
+    now[0] += 3600  # an hour later: the held ones are summed up over their own 3 s
     warnings.warning("Task queue depth is %d", 2)
-    assert said()[2:] == ["Task queue depth is 2"]
+    held = "Task queue depth warnings held back: {} in {} s, the deepest queue {} (every thread "
+    held += "was busy)"
+    assert said()[1:] == [held.format(3, "3.0", 7), "Task queue depth is 2"]
+    now[0] += 1
+    warnings.warning("Task queue depth is %d", 5)
+    warnings.flush()  # serve stops: what was held back is said
+    warnings.flush()  # and only once
+    assert said()[3:] == [held.format(1, "0.0", 5)]
 
 
 def test_a_busy_server_warns_of_its_queue_once_per_interval(

@@ -184,8 +184,10 @@ class QueueWarnings:
 
     Waitress warns whenever a request must wait for a free thread. Under steady load that is
     nearly every request: a log record made and written on the main loop for each, which cost
-    the served app a few percent of its throughput, and a flood no one reads. This gives the
-    first at once, then one per ``interval`` saying how many there were and the deepest queue.
+    the served app a few percent of its throughput, and a flood no one reads. This passes one
+    warning on at most every ``interval`` seconds and counts the others; they are summed up
+    (how many, over how long, the deepest queue) before the next one passed on, and by
+    :meth:`flush` (``serve`` calls it when it stops).
 
     Args:
         interval: Seconds between warnings.
@@ -202,31 +204,37 @@ class QueueWarnings:
         self._interval = interval
         self._logger = logger or logging.getLogger("waitress.queue")
         self._clock = clock
-        self._last = self._next = -math.inf
-        self._count = 0
+        self._next = -math.inf
+        self._held = 0
+        self._first = self._last = 0.0
         self._deepest = 0
 
     def warning(self, message: str, depth: int, *_: Any) -> None:
         """Take one of waitress's warnings (``"Task queue depth is %d", depth``)."""
         # Called by the dispatcher with its lock held: one caller at a time.
-        self._count += 1
-        self._deepest = max(self._deepest, depth)
         now = self._clock()
-        if now < self._next:
-            return
-        if self._count == 1:
+        if now >= self._next:
+            self.flush()
             self._logger.warning(message, depth)
-        else:
+            self._next = now + self._interval
+            return
+        if not self._held:
+            self._first = now
+        self._held += 1
+        self._last = now
+        self._deepest = max(self._deepest, depth)
+
+    def flush(self) -> None:
+        """Sum up the warnings held back since the last one passed on, if any."""
+        if self._held:
             self._logger.warning(
-                "Task queue depth is %d (%d times in the last %.0f s, at most %d: every thread "
-                "was busy)",
-                depth,
-                self._count,
-                now - self._last,
+                "Task queue depth warnings held back: %d in %.1f s, the deepest queue %d "
+                "(every thread was busy)",
+                self._held,
+                self._last - self._first,
                 self._deepest,
             )
-        self._last, self._next = now, now + self._interval
-        self._count = self._deepest = 0
+        self._held = self._deepest = 0
 
 
 def make_server(
@@ -271,4 +279,7 @@ def serve(app: Any, **settings: Any) -> None:
     gc.collect()
     gc.freeze()
     server.print_listen("Serving on http://{}:{}")
-    server.run()
+    try:
+        server.run()
+    finally:
+        server.task_dispatcher.queue_logger.flush()  # the queue warnings held back, if any

@@ -144,6 +144,14 @@ def _blanked(text: str) -> str:
     return _DIGITS.sub("*", text)  # the same, faster, where no e-mail address can be
 
 
+def _made(fields: _Fields) -> str:
+    """The line of ``fields``, in the writer's thread: an error there must not stop the writing."""
+    try:
+        return _line(fields)
+    except Exception:  # noqa: BLE001 - a bug; the line says so rather than lose the others
+        return '{"error":"this request\'s access-log line could not be made"}'
+
+
 def log_access(
     request: Request,
     response: Response,
@@ -156,7 +164,7 @@ def log_access(
     A :class:`LineWriter` is handed what the line is made of, and makes the line in its own
     thread, with the others of its batch: the request's thread only takes the fields.
     """
-    if isinstance(write, LineWriter):
+    if type(write) is LineWriter:  # not a subclass: its own __call__ would be passed by
         write.take(_fields(request, response, seconds, at))
     elif write is not None:
         write(access_line(request, response, seconds, at))
@@ -204,7 +212,7 @@ class LineWriter:
         with self._lock:
             lines, self._lines = self._lines, []
         if lines:
-            text = "\n".join(one if isinstance(one, str) else _line(one) for one in lines)
+            text = "\n".join(one if isinstance(one, str) else _made(one) for one in lines)
             try:
                 self._stream.write(text + "\n")
                 self._stream.flush()

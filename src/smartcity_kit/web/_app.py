@@ -175,7 +175,7 @@ def create_app(  # noqa: C901, PLR0915 - the app's hooks are closures over its p
     def started() -> Response | None:
         env = request.environ
         env[_STARTED] = time.perf_counter()
-        if env["REQUEST_METHOD"] != "OPTIONS":
+        if env.get("REQUEST_METHOD", "").upper() != "OPTIONS":  # as request.method has it
             return None
         origin = env.get("HTTP_ORIGIN")
         if not origin or origin not in config.cors_origins:
@@ -205,7 +205,7 @@ def create_app(  # noqa: C901, PLR0915 - the app's hooks are closures over its p
             response = _checked(app, response)
         current = request._get_current_object()  # type: ignore[attr-defined]  # noqa: SLF001
         env = current.environ
-        if env["REQUEST_METHOD"] not in ("GET", "HEAD", "OPTIONS") and response.status_code < 400:
+        if current.method not in ("GET", "HEAD", "OPTIONS") and response.status_code < 400:
             version.bump()
         response.headers["X-Content-Type-Options"] = "nosniff"
         started = env.get(_STARTED)
