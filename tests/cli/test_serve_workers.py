@@ -4,6 +4,7 @@ stopping the parent stops them all."""
 from __future__ import annotations
 
 import concurrent.futures
+import json
 import os
 import signal
 import socket
@@ -134,7 +135,7 @@ def test_workers_share_the_port_and_the_file_and_stop_together(tmp_path: Path) -
             assert http.get(f"{base}/healthz", timeout=5).status_code == 200
 
             proc.send_signal(signal.SIGTERM)  # to the parent only, as a service manager does
-            out, _ = proc.communicate(timeout=30)
+            out, err = proc.communicate(timeout=30)
             deadline = time.monotonic() + 30
             while _group(proc.pid) and time.monotonic() < deadline:
                 time.sleep(0.1)
@@ -146,6 +147,11 @@ def test_workers_share_the_port_and_the_file_and_stop_together(tmp_path: Path) -
                 proc.wait(timeout=30)
     assert "Workers:   2 processes x 4 threads" in out
     assert (tmp_path / "city.db-writer").is_file()  # where the workers' writers queue
+    # Stopped, the workers still wrote the access lines they held, the last request's too.
+    logged = [json.loads(line) for line in err.splitlines() if line.startswith("{")]
+    assert [line["path"] for line in logged].count("/open311/v2/requests.json") == POSTS
+    assert [line["path"] for line in logged].count("/healthz") == 2  # the last one too
+    assert "Traceback" not in err
 
     db = Database(url)
     with db.reading() as conn:

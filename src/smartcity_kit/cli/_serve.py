@@ -249,6 +249,10 @@ def _serve_forked(  # noqa: PLR0913 - where, how many, and what to do once forke
         fail(f"worker process {ended} ended; the other workers were stopped")
 
 
+def _interrupted(_signum: int, _frame: object) -> NoReturn:  # pragma: no cover - in a worker
+    raise KeyboardInterrupt
+
+
 def _work(  # pragma: no cover - runs in a forked worker  # noqa: PLR0913, PLR0917
     config: Any,
     listener: socket.socket,
@@ -260,10 +264,13 @@ def _work(  # pragma: no cover - runs in a forked worker  # noqa: PLR0913, PLR09
     """A worker's life: serve the shared socket until stopped; say why if it fails."""
     status = 0
     try:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops us
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops us, with SIGTERM:
+        signal.signal(signal.SIGTERM, _interrupted)  # waitress ends its loop, and the access
+        # lines and queue warnings still held are written before the worker exits
         app = create_app(config, database=database(config.database_url))
         serve(app, sockets=[listener], threads=threads, ident="smartcity-kit")
+    except KeyboardInterrupt:  # stopped before it served
+        pass
     except BaseException:  # noqa: BLE001 - a worker reports and exits, never returns
         status = 1
         traceback.print_exc()
